@@ -18,6 +18,8 @@ std::string_view CodeName(Status::Code code) {
     case Status::Code::kUnavailable: return "Unavailable";
     case Status::Code::kResourceExhausted: return "ResourceExhausted";
     case Status::Code::kInternal: return "Internal";
+    case Status::Code::kUnauthenticated: return "Unauthenticated";
+    case Status::Code::kPermissionDenied: return "PermissionDenied";
   }
   return "Unknown";
 }

@@ -31,6 +31,8 @@ class [[nodiscard]] Status {
     kUnavailable,      // temporarily cannot serve (overload, shutting down); retry later
     kResourceExhausted,  // a limit was hit (size, samples, series)
     kInternal,         // a bug
+    kUnauthenticated,  // no or unknown credentials (HTTP 401)
+    kPermissionDenied,  // credentials valid but not for this (HTTP 403)
   };
 
   Status() = default;  // OK
@@ -48,6 +50,10 @@ class [[nodiscard]] Status {
     return {Code::kResourceExhausted, std::move(msg)};
   }
   static Status Internal(std::string msg) { return {Code::kInternal, std::move(msg)}; }
+  static Status Unauthenticated(std::string msg) { return {Code::kUnauthenticated, std::move(msg)}; }
+  static Status PermissionDenied(std::string msg) {
+    return {Code::kPermissionDenied, std::move(msg)};
+  }
   // IOError from errno: "<what>: <strerror(errno_value)>".
   static Status FromErrno(std::string_view what, int errno_value);
 
