@@ -1,0 +1,178 @@
+#include "aggregator/tsdb/wal/wal_reader.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+
+#include "aggregator/tsdb/wal/crc32c.h"
+#include "aggregator/tsdb/wal/wal_format.h"
+#include "common/base/logging.h"
+
+namespace abhra::tsdb {
+namespace {
+
+Status ReadFile(const std::string& path, std::string* out) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::FromErrno(fmt::format("open WAL segment {}", path), errno);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    int err = errno;
+    ::close(fd);
+    return Status::FromErrno(fmt::format("stat WAL segment {}", path), err);
+  }
+  out->resize(static_cast<size_t>(st.st_size));
+  size_t got = 0;
+  while (got < out->size()) {
+    ssize_t n = ::pread(fd, out->data() + got, out->size() - got, static_cast<off_t>(got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int err = errno;
+      ::close(fd);
+      return Status::FromErrno(fmt::format("read WAL segment {}", path), n == 0 ? EIO : err);
+    }
+    got += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  return Status::Ok();
+}
+
+// Outcome of scanning one segment.
+struct ScanResult {
+  Status status;           // OK, or the fn error, or Corruption
+  bool torn = false;       // stopped at an incomplete record at `record_start`
+  uint64_t record_start = 0;
+};
+
+ScanResult ScanSegment(const std::string& data, const std::string& name,
+                       const std::function<Status(std::string_view)>& fn, WalReplayStats* stats) {
+  ScanResult r;
+  const size_t size = data.size();
+  std::string rec;
+  bool in_record = false;
+  size_t record_start = 0;
+  size_t off = 0;
+  auto corrupt = [&](size_t at, const std::string& what) {
+    r.status = Status::Corruption(fmt::format("WAL segment {} offset {}: {}", name, at, what));
+    return r;
+  };
+  auto torn = [&]() {
+    r.torn = true;
+    r.record_start = in_record ? record_start : off;
+    return r;
+  };
+  while (off < size) {
+    size_t page_end = (off / kWalPageSize + 1) * kWalPageSize;
+    auto type_byte = static_cast<uint8_t>(data[off]);
+    if (type_byte == static_cast<uint8_t>(FragmentType::kPageTerm)) {
+      size_t end = std::min(page_end, size);
+      for (size_t i = off; i < end; ++i) {
+        if (data[i] != 0) return corrupt(i, "non-zero byte in page padding");
+      }
+      off = end;
+      continue;
+    }
+    if (off + kWalHeaderSize > size) return torn();
+    if (off + kWalHeaderSize > page_end) return corrupt(off, "fragment header crosses a page");
+    if (type_byte & kSnappyFlag) {
+      return corrupt(off, "snappy-compressed fragment (not supported)");
+    }
+    auto type = static_cast<FragmentType>(type_byte);
+    size_t len = (static_cast<uint8_t>(data[off + 1]) << 8) | static_cast<uint8_t>(data[off + 2]);
+    uint32_t want = (static_cast<uint32_t>(static_cast<uint8_t>(data[off + 3])) << 24) |
+                    (static_cast<uint32_t>(static_cast<uint8_t>(data[off + 4])) << 16) |
+                    (static_cast<uint32_t>(static_cast<uint8_t>(data[off + 5])) << 8) |
+                    static_cast<uint32_t>(static_cast<uint8_t>(data[off + 6]));
+    size_t body = off + kWalHeaderSize;
+    if (body + len > page_end) {
+      return corrupt(off, fmt::format("fragment length {} crosses the page end", len));
+    }
+    if (body + len > size) return torn();
+    std::string_view frag(data.data() + body, len);
+    if (Crc32c(frag) != want) {
+      if (body + len == size) return torn();
+      return corrupt(off, fmt::format("CRC32C mismatch in {}-byte fragment", len));
+    }
+    switch (type) {
+      case FragmentType::kFull:
+      case FragmentType::kFirst:
+        if (in_record) return corrupt(off, "new record before the previous one's last fragment");
+        in_record = true;
+        record_start = off;
+        rec.assign(frag);
+        break;
+      case FragmentType::kMiddle:
+      case FragmentType::kLast:
+        if (!in_record) return corrupt(off, "continuation fragment without a first fragment");
+        rec.append(frag);
+        break;
+      default:
+        return corrupt(off, fmt::format("unknown fragment type {}", type_byte));
+    }
+    off = body + len;
+    if (type == FragmentType::kFull || type == FragmentType::kLast) {
+      in_record = false;
+      ++stats->records;
+      stats->bytes += rec.size();
+      Status s = fn(rec);
+      if (!s.ok()) {
+        r.status = s;
+        return r;
+      }
+    }
+  }
+  if (in_record) return torn();
+  return r;
+}
+
+}  // namespace
+
+Status ReplayWal(const std::string& dir, const std::function<Status(std::string_view)>& fn,
+                 WalReplayStats* stats, WalReplayOptions options) {
+  WalReplayStats local;
+  if (stats == nullptr) stats = &local;
+  auto segs = ListSegments(dir);
+  if (!segs.ok()) {
+    if (segs.status().Is(Status::Code::kNotFound)) return Status::Ok();
+    return segs.status();
+  }
+  std::vector<int> list;
+  for (int idx : *segs) {
+    if (idx >= options.first_segment) list.push_back(idx);
+  }
+  std::string data;
+  for (size_t i = 0; i < list.size(); ++i) {
+    if (i > 0 && list[i] != list[i - 1] + 1) {
+      return Status::Corruption(fmt::format("WAL {}: segment {} is missing (found {} then {})", dir,
+                                            SegmentName(list[i - 1] + 1), SegmentName(list[i - 1]),
+                                            SegmentName(list[i])));
+    }
+    std::string name = SegmentName(list[i]);
+    std::string path = dir + "/" + name;
+    ABHRA_RETURN_IF_ERROR(ReadFile(path, &data));
+    ++stats->segments;
+    ScanResult r = ScanSegment(data, path, fn, stats);
+    if (!r.status.ok()) return r.status;
+    if (!r.torn) continue;
+    bool last = i + 1 == list.size();
+    if (!last) {
+      return Status::Corruption(fmt::format(
+          "WAL segment {} offset {}: incomplete record in a segment that is not the newest", path,
+          r.record_start));
+    }
+    stats->torn_tail = true;
+    stats->torn_segment = list[i];
+    stats->torn_offset = r.record_start;
+    LOG_WARN("wal", "dropping torn last record", "segment={} offset={} segment_size={} repair={}",
+             path, r.record_start, data.size(), options.repair);
+    if (options.repair && ::truncate(path.c_str(), static_cast<off_t>(r.record_start)) != 0) {
+      return Status::FromErrno(fmt::format("truncate torn WAL segment {} at {}", path,
+                                           r.record_start), errno);
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace abhra::tsdb
