@@ -7,6 +7,7 @@
 #include <atomic>
 #include <charconv>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -558,12 +559,16 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
     impl->shutdown_started = true;
   }
   impl->shutting_down.store(true);
-  net::post(impl->ioc, [impl] {
+  // Wait for this step so that the port is closed when Shutdown() returns.
+  std::promise<void> accepting_stopped;
+  net::post(impl->ioc, [impl, &accepting_stopped] {
     error_code ec;
     impl->acceptor.close(ec);
     impl->accept_backoff.cancel();
     for (auto& conn : impl->Snapshot()) conn->OnShutdown();
+    accepting_stopped.set_value();
   });
+  accepting_stopped.get_future().wait();
   auto deadline = SteadyClock::now() + grace;
   bool drained;
   {

@@ -1,0 +1,63 @@
+// AggregatorApp: the abhra-aggregator process in one object, so main.cc stays thin and tests
+// can run the whole aggregator in-process on port 0.
+//
+// It owns the data directory, the components and the HTTP router and server. Components
+// are members built in Start(), in dependency order (storage, then ingestion, query API,
+// rules, ...); each registers its routes with `RegisterRoutes(http::Router*)` before the
+// server starts, and the server is stopped before any component is torn down.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "aggregator/app/config.h"
+#include "aggregator/app/data_dir.h"
+#include "common/base/status.h"
+#include "common/http/router.h"
+#include "common/http/server.h"
+
+namespace abhra::aggregator {
+
+struct AggregatorOptions {
+  std::string data_dir;        // created when missing; must be writable
+  AggregatorConfig config;     // from --config, or defaults
+  http::ServerOptions http;    // http.listen is --listen; "127.0.0.1:0" in tests
+};
+
+class AggregatorApp {
+ public:
+  // Prepares the data dir, builds the components, registers routes, starts serving and
+  // becomes ready. Errors name the step that failed.
+  static Result<std::unique_ptr<AggregatorApp>> Start(AggregatorOptions options);
+
+  ~AggregatorApp();  // Stop()
+  AggregatorApp(const AggregatorApp&) = delete;
+  AggregatorApp& operator=(const AggregatorApp&) = delete;
+
+  uint16_t port() const;        // the bound HTTP port
+  std::string address() const;  // the bound "host:port"
+  bool ready() const { return ready_.load(); }
+  const AggregatorOptions& options() const { return options_; }
+
+  // Graceful stop: not ready, HTTP server drains in-flight requests for up to `grace`,
+  // then the components flush and close. Idempotent; thread-safe.
+  void Stop(std::chrono::milliseconds grace = std::chrono::seconds(10));
+
+ private:
+  explicit AggregatorApp(AggregatorOptions options) : options_(std::move(options)) {}
+  Status Init();
+
+  AggregatorOptions options_;
+  std::unique_ptr<DataDir> data_dir_;
+  // Components are declared here, after data_dir_ and before router_/server_, so that the
+  // server (declared last) is destroyed first.
+  http::Router router_;
+  std::unique_ptr<http::Server> server_;
+  std::atomic<bool> ready_{false};
+  std::atomic<bool> stopped_{false};
+};
+
+}  // namespace abhra::aggregator

@@ -1,0 +1,294 @@
+#include "aggregator/app/config.h"
+
+#include <algorithm>
+#include <fstream>
+#include <initializer_list>
+#include <set>
+#include <sstream>
+#include <tuple>
+
+#include <fmt/ranges.h>
+#include <yaml-cpp/yaml.h>
+
+namespace abhra::aggregator {
+namespace {
+
+std::string_view KindName(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Null: return "null";
+    case YAML::NodeType::Scalar: return "a scalar";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Map: return "a map";
+    default: return "nothing";
+  }
+}
+
+// Collects every error with its position, so one run reports them all.
+class Parser {
+ public:
+  explicit Parser(std::string_view source) : source_(source) {}
+
+  void Error(const YAML::Mark& mark, std::string_view msg) {
+    if (mark.is_null()) {
+      errors_.push_back({-1, -1, fmt::format("{}: {}", source_, msg)});
+    } else {
+      errors_.push_back({mark.line, mark.column,
+                         fmt::format("{}:{}:{}: {}", source_, mark.line + 1, mark.column + 1, msg)});
+    }
+  }
+
+  // Reports keys of `map` not in `known`, and non-string keys.
+  void CheckKeys(const YAML::Node& map, std::string_view where,
+                 std::initializer_list<std::string_view> known) {
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      if (!it->first.IsScalar()) {
+        Error(it->first.Mark(), fmt::format("keys of {} must be strings", where));
+        continue;
+      }
+      const std::string& key = it->first.Scalar();
+      if (std::find(known.begin(), known.end(), key) == known.end()) {
+        Error(it->first.Mark(), fmt::format("unknown key \"{}\" in {}; known keys: {}", key,
+                                            where, fmt::join(known, ", ")));
+      }
+    }
+  }
+
+  bool String(const YAML::Node& n, std::string_view where, std::string* out) {
+    if (!n.IsScalar()) {
+      Error(n.Mark(), fmt::format("{} must be a string, got {}", where, KindName(n)));
+      return false;
+    }
+    *out = n.Scalar();
+    return true;
+  }
+
+  bool Duration(const YAML::Node& n, std::string_view where, int64_t* out) {
+    if (!n.IsScalar()) {
+      Error(n.Mark(), fmt::format("{} must be a duration like 2h or 15d, got {}", where,
+                                  KindName(n)));
+      return false;
+    }
+    auto d = ParseDuration(n.Scalar());
+    if (!d.ok()) {
+      Error(n.Mark(), fmt::format("{}: {}", where, d.status().message()));
+      return false;
+    }
+    *out = *d;
+    return true;
+  }
+
+  // All errors in document order, one per line.
+  Status Finish() {
+    if (errors_.empty()) return Status::Ok();
+    std::stable_sort(errors_.begin(), errors_.end(), [](const ErrorAt& a, const ErrorAt& b) {
+      return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+    });
+    std::string all;
+    for (const ErrorAt& e : errors_) {
+      if (!all.empty()) all += '\n';
+      all += e.text;
+    }
+    return Status::InvalidArgument(std::move(all));
+  }
+
+ private:
+  struct ErrorAt {
+    int line;
+    int column;
+    std::string text;
+  };
+  std::string source_;
+  std::vector<ErrorAt> errors_;
+};
+
+void ParseTenants(Parser* p, const YAML::Node& node, AggregatorConfig* config) {
+  if (node.IsNull()) return;
+  if (!node.IsSequence()) {
+    p->Error(node.Mark(), fmt::format("tenants must be a list of {{name, token}} maps, got {}",
+                                      KindName(node)));
+    return;
+  }
+  std::set<std::string> seen;
+  for (size_t i = 0; i < node.size(); ++i) {
+    const YAML::Node t = node[i];
+    std::string where = fmt::format("tenants[{}]", i);
+    if (!t.IsMap()) {
+      p->Error(t.Mark(), fmt::format("{} must be a map with name and token, got {}", where,
+                                     KindName(t)));
+      continue;
+    }
+    p->CheckKeys(t, where, {"name", "token"});
+    TenantConfig tenant;
+    if (!t["name"]) {
+      p->Error(t.Mark(), fmt::format("{} needs a name", where));
+    } else if (p->String(t["name"], where + ".name", &tenant.name)) {
+      if (tenant.name.empty()) {
+        p->Error(t["name"].Mark(), fmt::format("{}.name must not be empty", where));
+      } else if (!seen.insert(tenant.name).second) {
+        p->Error(t["name"].Mark(), fmt::format("{}.name \"{}\" is a duplicate", where, tenant.name));
+      }
+    }
+    if (t["token"]) p->String(t["token"], where + ".token", &tenant.token);
+    config->tenants.push_back(std::move(tenant));
+  }
+}
+
+void ParseStorage(Parser* p, const YAML::Node& node, StorageConfig* storage) {
+  if (node.IsNull()) return;
+  if (!node.IsMap()) {
+    p->Error(node.Mark(), fmt::format("storage must be a map, got {}", KindName(node)));
+    return;
+  }
+  p->CheckKeys(node, "storage",
+               {"block_duration", "retention_raw", "retention_5m", "retention_1h", "wal_fsync"});
+  if (node["block_duration"] &&
+      p->Duration(node["block_duration"], "storage.block_duration", &storage->block_duration_ms) &&
+      storage->block_duration_ms <= 0) {
+    p->Error(node["block_duration"].Mark(), "storage.block_duration must be greater than 0");
+  }
+  struct Retention {
+    const char* key;
+    int64_t* value;
+  };
+  for (Retention r : {Retention{"retention_raw", &storage->retention_raw_ms},
+                      Retention{"retention_5m", &storage->retention_5m_ms},
+                      Retention{"retention_1h", &storage->retention_1h_ms}}) {
+    if (node[r.key]) p->Duration(node[r.key], fmt::format("storage.{}", r.key), r.value);
+  }
+  if (storage->retention_raw_ms != 0 && storage->block_duration_ms > 0 &&
+      storage->retention_raw_ms < storage->block_duration_ms) {
+    p->Error(node["retention_raw"] ? node["retention_raw"].Mark() : node.Mark(),
+             "storage.retention_raw must be 0 (forever) or at least storage.block_duration");
+  }
+  if (const YAML::Node f = node["wal_fsync"]) {
+    std::string mode;
+    if (p->String(f, "storage.wal_fsync", &mode)) {
+      if (mode == "always") {
+        storage->wal_fsync = WalFsync::kAlways;
+      } else if (mode == "batch") {
+        storage->wal_fsync = WalFsync::kBatch;
+      } else if (mode == "never") {
+        storage->wal_fsync = WalFsync::kNever;
+      } else {
+        p->Error(f.Mark(), fmt::format(
+                               "storage.wal_fsync must be one of always, batch, never, got \"{}\"",
+                               mode));
+      }
+    }
+  }
+}
+
+void ParseAlertmanagers(Parser* p, const YAML::Node& node, AggregatorConfig* config) {
+  if (node.IsNull()) return;
+  if (!node.IsSequence()) {
+    p->Error(node.Mark(), fmt::format("alertmanagers must be a list of URLs, got {}", KindName(node)));
+    return;
+  }
+  for (size_t i = 0; i < node.size(); ++i) {
+    std::string url;
+    std::string where = fmt::format("alertmanagers[{}]", i);
+    if (!p->String(node[i], where, &url)) continue;
+    bool http = url.rfind("http://", 0) == 0 && url.size() > 7;
+    bool https = url.rfind("https://", 0) == 0 && url.size() > 8;
+    if (!http && !https) {
+      p->Error(node[i].Mark(),
+               fmt::format("{} must be an http:// or https:// URL, got \"{}\"", where, url));
+      continue;
+    }
+    while (url.size() > 1 && url.back() == '/') url.pop_back();
+    config->alertmanagers.push_back(std::move(url));
+  }
+}
+
+}  // namespace
+
+std::string_view WalFsyncName(WalFsync mode) {
+  switch (mode) {
+    case WalFsync::kAlways: return "always";
+    case WalFsync::kBatch: return "batch";
+    case WalFsync::kNever: return "never";
+  }
+  return "batch";
+}
+
+Result<int64_t> ParseDuration(std::string_view text) {
+  if (text == "0") return int64_t{0};
+  struct Unit {
+    std::string_view name;
+    int64_t ms;
+  };
+  static constexpr Unit kUnits[] = {{"y", 365LL * 24 * 3600 * 1000}, {"w", 7LL * 24 * 3600 * 1000},
+                                    {"d", 24LL * 3600 * 1000},       {"h", 3600LL * 1000},
+                                    {"m", 60LL * 1000},              {"s", 1000},
+                                    {"ms", 1}};
+  auto bad = [&] {
+    return Status::InvalidArgument(fmt::format(
+        "invalid duration \"{}\": want a number and unit, units y w d h m s ms in that order, "
+        "e.g. 1h30m",
+        text));
+  };
+  if (text.empty()) return bad();
+  int64_t total = 0;
+  size_t next_unit = 0;  // units must appear in kUnits order
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    size_t digits = 0;
+    int64_t n = 0;
+    while (digits < rest.size() && rest[digits] >= '0' && rest[digits] <= '9') {
+      if (n > (INT64_MAX - 9) / 10) return bad();
+      n = n * 10 + (rest[digits] - '0');
+      ++digits;
+    }
+    if (digits == 0) return bad();
+    rest.remove_prefix(digits);
+    size_t letters = 0;
+    while (letters < rest.size() && rest[letters] >= 'a' && rest[letters] <= 'z') ++letters;
+    std::string_view unit = rest.substr(0, letters);
+    rest.remove_prefix(letters);
+    size_t u = next_unit;
+    while (u < std::size(kUnits) && kUnits[u].name != unit) ++u;
+    if (u == std::size(kUnits)) return bad();
+    if (n > INT64_MAX / kUnits[u].ms || total > INT64_MAX - n * kUnits[u].ms) return bad();
+    total += n * kUnits[u].ms;
+    next_unit = u + 1;
+  }
+  return total;
+}
+
+Result<AggregatorConfig> ParseConfig(std::string_view yaml, std::string_view source) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidArgument(
+        fmt::format("{}:{}:{}: invalid YAML: {}", source, e.mark.line + 1, e.mark.column + 1, e.msg));
+  }
+  AggregatorConfig config;
+  Parser p(source);
+  try {
+    if (root.IsNull()) return config;
+    if (!root.IsMap()) {
+      p.Error(root.Mark(), fmt::format("the configuration must be a map, got {}", KindName(root)));
+      return p.Finish();
+    }
+    p.CheckKeys(root, "the configuration", {"tenants", "storage", "alertmanagers"});
+    if (root["tenants"]) ParseTenants(&p, root["tenants"], &config);
+    if (root["storage"]) ParseStorage(&p, root["storage"], &config.storage);
+    if (root["alertmanagers"]) ParseAlertmanagers(&p, root["alertmanagers"], &config);
+  } catch (const YAML::Exception& e) {
+    p.Error(e.mark, e.msg);
+  }
+  ABHRA_RETURN_IF_ERROR(p.Finish());
+  return config;
+}
+
+Result<AggregatorConfig> LoadConfigFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::FromErrno(fmt::format("cannot read config file {}", path), errno);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) return Status::FromErrno(fmt::format("cannot read config file {}", path), errno);
+  return ParseConfig(ss.str(), path);
+}
+
+}  // namespace abhra::aggregator

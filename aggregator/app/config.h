@@ -1,0 +1,57 @@
+// The aggregator's configuration file (YAML, --config FILE). Reference with every key:
+// aggregator/app/docs/config.md. All durations are milliseconds. Plain values; copy freely.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/base/status.h"
+
+namespace abhra::aggregator {
+
+// A tenant is an environment: the `env` label (or THANOS-TENANT header) names it.
+struct TenantConfig {
+  std::string name;   // unique, non-empty
+  std::string token;  // bearer token allowed to write this tenant; empty = no token needed
+};
+
+enum class WalFsync {
+  kAlways,  // fsync every write request before acknowledging it
+  kBatch,   // fsync on a short timer and at segment cuts (Prometheus' behaviour)
+  kNever,   // leave it to the OS
+};
+std::string_view WalFsyncName(WalFsync mode);
+
+struct StorageConfig {
+  static constexpr int64_t kHour = 3600 * 1000;
+  static constexpr int64_t kDay = 24 * kHour;
+  int64_t block_duration_ms = 2 * kHour;  // head → block cut interval; > 0
+  // How long data of each resolution is kept; 0 keeps it forever.
+  int64_t retention_raw_ms = 15 * kDay;
+  int64_t retention_5m_ms = 90 * kDay;
+  int64_t retention_1h_ms = 365 * kDay;
+  WalFsync wal_fsync = WalFsync::kBatch;
+};
+
+struct AggregatorConfig {
+  std::vector<TenantConfig> tenants;  // empty: any env may write, no tokens
+  StorageConfig storage;
+  std::vector<std::string> alertmanagers;  // base URLs, e.g. "http://alertmanager:9093"
+};
+
+// Parses and validates a YAML document. `source` names it in errors, which carry line and
+// column: `agg.yaml:4:5: storage.wal_fsync must be one of always, batch, never, got "sync"`.
+// Every problem found is reported (one per line), not just the first. An empty document
+// gives the defaults.
+Result<AggregatorConfig> ParseConfig(std::string_view yaml, std::string_view source = "<config>");
+
+// Reads and parses a file. IOError when it cannot be read.
+Result<AggregatorConfig> LoadConfigFile(const std::string& path);
+
+// Prometheus durations: "15s", "1m30s", "2h", "500ms", "15d", "1w", "1y", "0". Units from
+// largest to smallest, each at most once. Milliseconds.
+Result<int64_t> ParseDuration(std::string_view text);
+
+}  // namespace abhra::aggregator

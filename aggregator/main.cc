@@ -1,0 +1,120 @@
+// abhra-aggregator: receives remote-write from probes, stores samples in its TSDB and
+// serves PromQL, alerting and the status page, all over one HTTP port.
+#include <algorithm>
+#include <csignal>
+#include <cstdlib>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+
+#include "aggregator/app/aggregator_app.h"
+#include "common/base/logging.h"
+#include "common/http/signals.h"
+#include "common/metrics/build_info.h"
+
+int main(int argc, char** argv) {
+  // Before any thread starts, so that SIGTERM/SIGINT wait for WaitForTerminationSignal().
+  abhra::http::BlockTerminationSignals();
+
+  std::string data_dir;
+  std::string listen = "0.0.0.0:9090";
+  std::string config_file;
+  std::string log_level = "info";
+  int handler_threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 2u, 16u));
+  size_t max_connections = 1024;
+  size_t max_body_bytes = 32u << 20;
+  double shutdown_grace_seconds = 10;
+
+  CLI::App cli{
+      "abhra-aggregator: the central Abhra server. Probes push samples to it with Prometheus "
+      "remote-write (POST /api/v1/write); it stores them in its own TSDB under --data-dir and "
+      "answers the Prometheus HTTP API (/api/v1/query, ...) for Grafana, all on one HTTP port "
+      "(--listen). It stops cleanly on SIGTERM or SIGINT.",
+      "abhra-aggregator"};
+  cli.add_option("--data-dir", data_dir,
+                 "Directory for the write-ahead log and blocks. Created when missing; must be "
+                 "writable and not used by another aggregator (it is locked).")
+      ->required();
+  cli.add_option("--listen", listen,
+                 "HOST:PORT for every HTTP endpoint (remote-write, Prometheus API, /metrics, "
+                 "/-/healthy, /-/ready). \":9090\" or \"0.0.0.0:9090\" listens on every "
+                 "interface; port 0 picks a free port.")
+      ->capture_default_str();
+  cli.add_option("--config", config_file,
+                 "YAML configuration file: tenants (env name and write token), storage (block "
+                 "duration, retention per resolution, WAL fsync mode) and alertmanagers. "
+                 "Reference: aggregator/app/docs/config.md. Defaults apply when omitted.")
+      ->check(CLI::ExistingFile);
+  cli.add_option("--log.level", log_level, "Only log messages of this level or above.")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
+      ->capture_default_str();
+  cli.add_option("--http.handler-threads", handler_threads,
+                 "Worker threads that run HTTP handlers (ingestion and queries).")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  cli.add_option("--http.max-connections", max_connections,
+                 "Open HTTP connections allowed at once; further ones get 503.")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 20))
+      ->capture_default_str();
+  cli.add_option("--http.max-body-bytes", max_body_bytes,
+                 "Largest request body accepted (remote-write batches included); larger ones "
+                 "get 413.")
+      ->check(CLI::Range(size_t{1024}, size_t{1} << 32))
+      ->capture_default_str();
+  cli.add_option("--shutdown.grace-seconds", shutdown_grace_seconds,
+                 "On SIGTERM/SIGINT, how long in-flight HTTP requests may take to finish.")
+      ->check(CLI::Range(0.0, 3600.0))
+      ->capture_default_str();
+  cli.set_version_flag("--version", [] {
+    const auto& b = abhra::metrics::GetBuildInfo();
+    return "abhra-aggregator " + b.version + " (revision " + b.revision + ", " + b.compiler + ")";
+  });
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return cli.exit(e);
+  }
+
+  abhra::LogLevel level = abhra::LogLevel::kInfo;
+  abhra::ParseLogLevel(log_level, &level);
+  abhra::SetLogLevel(level);
+
+  abhra::aggregator::AggregatorOptions options;
+  options.data_dir = data_dir;
+  options.http.listen = listen;
+  options.http.handler_threads = handler_threads;
+  options.http.max_connections = max_connections;
+  options.http.max_body_bytes = max_body_bytes;
+  if (!config_file.empty()) {
+    auto config = abhra::aggregator::LoadConfigFile(config_file);
+    if (!config.ok()) {
+      // One line per problem, each with file:line:column.
+      std::string_view errors = config.status().message();
+      while (!errors.empty()) {
+        size_t nl = errors.find('\n');
+        LOG_ERROR("main", "invalid configuration", "error={}",
+                  abhra::LogfmtValue(errors.substr(0, nl)));
+        errors = nl == std::string_view::npos ? std::string_view() : errors.substr(nl + 1);
+      }
+      return 1;
+    }
+    options.config = std::move(*config);
+  }
+
+  const auto& build = abhra::metrics::GetBuildInfo();
+  LOG_INFO("main", "starting abhra-aggregator", "version={} revision={} listen={} data_dir={} config={}",
+           build.version, build.revision, abhra::LogfmtValue(listen),
+           abhra::LogfmtValue(data_dir), abhra::LogfmtValue(config_file));
+  auto app = abhra::aggregator::AggregatorApp::Start(std::move(options));
+  if (!app.ok()) {
+    LOG_ERROR("main", "cannot start", "error={}", abhra::LogfmtValue(app.status().ToString()));
+    return 1;
+  }
+
+  int sig = abhra::http::WaitForTerminationSignal();
+  LOG_INFO("main", "received signal, shutting down", "signal={}", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  (*app)->Stop(std::chrono::milliseconds(static_cast<int64_t>(shutdown_grace_seconds * 1000)));
+  app->reset();
+  LOG_INFO("main", "exiting");
+  return 0;
+}
