@@ -1,0 +1,59 @@
+#include "common/remote/protobuf_wire.h"
+
+#include <limits>
+
+#include <gtest/gtest.h>
+
+namespace abhra::remote::wire {
+namespace {
+
+TEST(ProtobufWireTest, VarintRoundTrip) {
+  for (uint64_t v : {uint64_t{0}, uint64_t{1}, uint64_t{127}, uint64_t{128}, uint64_t{16383},
+                     uint64_t{16384}, uint64_t{1} << 35, std::numeric_limits<uint64_t>::max(),
+                     static_cast<uint64_t>(int64_t{-1})}) {
+    std::string s;
+    AppendVarint(&s, v);
+    EXPECT_EQ(s.size(), VarintSize(v));
+    const char* p = s.data();
+    uint64_t got = 0;
+    ASSERT_EQ(ReadVarint(&p, s.data() + s.size(), &got), VarintResult::kOk);
+    EXPECT_EQ(got, v);
+    EXPECT_EQ(p, s.data() + s.size());
+  }
+}
+
+TEST(ProtobufWireTest, VarintTruncatedAndTooLong) {
+  std::string s;
+  AppendVarint(&s, 1u << 20);
+  for (size_t n = 0; n < s.size(); ++n) {
+    const char* p = s.data();
+    uint64_t v;
+    EXPECT_EQ(ReadVarint(&p, s.data() + n, &v), VarintResult::kTruncated) << n;
+    EXPECT_EQ(p, s.data());
+  }
+  std::string eleven(10, '\x80');
+  eleven += '\x01';
+  const char* p = eleven.data();
+  uint64_t v;
+  EXPECT_EQ(ReadVarint(&p, eleven.data() + eleven.size(), &v), VarintResult::kTooLong);
+  std::string tenth_too_big(9, '\xff');
+  tenth_too_big += '\x02';
+  p = tenth_too_big.data();
+  EXPECT_EQ(ReadVarint(&p, p + tenth_too_big.size(), &v), VarintResult::kTooLong);
+}
+
+TEST(ProtobufWireTest, Utf8Validation) {
+  EXPECT_TRUE(IsValidUtf8(""));
+  EXPECT_TRUE(IsValidUtf8("plain ascii longer than eight bytes"));
+  EXPECT_TRUE(IsValidUtf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
+  EXPECT_FALSE(IsValidUtf8("\xc3"));                  // truncated
+  EXPECT_FALSE(IsValidUtf8("abcdefgh\x80"));          // lone continuation
+  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));              // overlong
+  EXPECT_FALSE(IsValidUtf8("\xe0\x80\xaf"));          // overlong
+  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));          // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));      // > U+10FFFF
+  EXPECT_FALSE(IsValidUtf8("\xff"));
+}
+
+}  // namespace
+}  // namespace abhra::remote::wire
