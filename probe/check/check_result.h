@@ -2,6 +2,7 @@
 // application version seen, and the samples to report under blackbox_exporter's names.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -40,6 +41,14 @@ inline constexpr std::string_view kSampleLimit = "sample_limit";
 inline constexpr std::string_view kConfig = "config";  // e.g. unreadable password_file
 }  // namespace reason
 
+// A sample read from a scraped endpoint: its own labels (with __name__) and, if exposed, its
+// own timestamp. Merged with the target's labels by honor_labels rules when reported.
+struct ScrapedSample {
+  Labels labels;
+  double value = 0;
+  int64_t timestamp_ms = -1;  // -1: none exposed, the scrape's timestamp applies
+};
+
 struct CheckResult {
   bool success = false;
   std::string failure_reason;  // one of reason::*; empty on success
@@ -47,6 +56,10 @@ struct CheckResult {
   std::string version;         // application version when the target's version source found one
   double duration_seconds = 0;  // the whole check, including redirects
   std::vector<CheckSample> samples;  // probe_* samples except probe_success/probe_duration_seconds
+  // Scrape targets only: what the endpoint exposed, and whether its labels win clashes.
+  bool scrape = false;
+  bool honor_labels = false;
+  std::vector<ScrapedSample> scraped;
 
   void Add(std::string name, double value, std::vector<Label> labels = {}) {
     samples.push_back({std::move(name), std::move(labels), value});

@@ -1,0 +1,68 @@
+// Turns check and scrape results into labelled samples ready to push, and keeps the state
+// Prometheus keeps per target so that series which disappear get a stale marker.
+//
+// Every series carries env, cluster, the external labels, job (target name), instance
+// (URL or host:port), service and the target's own labels. Per result it reports:
+//   checks (http, health, tcp): probe_success, probe_duration_seconds, the check's probe_*
+//     samples, abhra_probe_failure_info{reason} = 1 while failing (absent, hence stale, when
+//     the check passes), abhra_target_info{version} = 1.
+//   scrapes: up, scrape_duration_seconds, scrape_samples_scraped, every exposed sample (target
+//     labels win clashes and the scraped value moves to exported_<name>, unless honor_labels),
+//     abhra_probe_failure_info and abhra_target_info as above.
+// A series reported for a target last time but not this time gets a StaleNaN sample at this
+// result's timestamp; every series of a target removed by a reload gets one at reload time.
+// Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/labels/labels.h"
+#include "probe/check/scheduler.h"
+#include "probe/config/config.h"
+
+namespace abhra::probe {
+
+struct ReportedSample {
+  Labels labels;
+  int64_t timestamp_ms = 0;
+  double value = 0;
+};
+
+class ReportBuilder {
+ public:
+  explicit ReportBuilder(const ProbeConfig& config);
+
+  // Appends the samples of one result (and stale markers for vanished series) to *out.
+  void Build(const Target& target, const TargetResult& result, std::vector<ReportedSample>* out);
+
+  // Switches to a new configuration. Targets that are gone, or whose labels changed, get
+  // stale markers at now_ms for every series they last reported.
+  void Reload(const ProbeConfig& config, int64_t now_ms, std::vector<ReportedSample>* out);
+
+  // The labels every series of `target` starts from.
+  Labels TargetLabels(const Target& target) const;
+
+  size_t tracked_series() const;
+
+ private:
+  struct TargetSeries {
+    Labels target_labels;
+    std::unordered_map<uint64_t, Labels> series;  // by Labels::Hash()
+    std::string last_version;
+  };
+  void BuildScrape(const Labels& base, const TargetResult& result, std::vector<ReportedSample>* out);
+
+  std::string env_;
+  std::string cluster_;
+  std::map<std::string, std::string> external_labels_;
+  std::unordered_map<std::string, TargetSeries> targets_;  // by target name
+};
+
+// Prometheus' honor_labels merge of a scraped sample's labels with the target's labels.
+Labels MergeScrapedLabels(const Labels& target_labels, const Labels& scraped, bool honor_labels);
+
+}  // namespace abhra::probe
