@@ -15,6 +15,9 @@ PEER_PKGS=(
   prometheus prometheus-alertmanager prometheus-blackbox-exporter victoria-metrics nginx
   python3 python3-protobuf python3-snappy python3-requests python3-yaml
   curl openssl procps psmisc
+  # helm/tests/check.sh: offline `helm template` stand-in (Go text/template + sprig + schema).
+  golang-go golang-github-masterminds-sprig-dev golang-github-ghodss-yaml-dev
+  golang-github-xeipuuv-gojsonschema-dev
 )
 EXTRA_PKGS=()
 case "${1:-all}" in

@@ -166,7 +166,8 @@ chart creates), then probe.auth.existingSecret.
 {{- end }}
 
 {{/*
-The probe's config.yaml (abhra-probe --config). Call with (dict "root" $ "probe" ENTRY).
+The probe's config.yaml (abhra-probe --config; reference: probe/config/docs/config.md, unknown
+keys are errors there). Call with (dict "root" $ "probe" ENTRY).
 probe.extraConfig and the entry's extraConfig are merged over the generated keys.
 */}}
 {{- define "abhra.probe.config" -}}
@@ -174,13 +175,21 @@ probe.extraConfig and the entry's extraConfig are merged over the generated keys
 {{- $p := .probe }}
 {{- $defaults := $root.Values.probe }}
 {{- $url := $p.aggregatorUrl | default $defaults.aggregatorUrl | default (printf "%s/api/v1/write" (include "abhra.aggregator.url" $root)) }}
-{{- $agg := dict "url" $url "queue" (dict "dir" $defaults.queue.dir) }}
+{{- $queue := dict "dir" $defaults.queue.dir }}
+{{- with $defaults.queue.maxBytes }}
+{{- $_ := set $queue "max_bytes" . }}
+{{- end }}
+{{- $agg := dict "url" $url "queue" $queue }}
 {{- $secret := include "abhra.probe.tokenSecret" . | fromJson }}
 {{- if $secret.secretName }}
-{{- $_ := set $agg "bearer_token_file" (printf "%s/%s" $defaults.tokenMountPath $secret.key) }}
+{{- $_ := set $agg "token_file" (printf "%s/%s" $defaults.tokenMountPath $secret.key) }}
 {{- end }}
 {{- $labels := merge (dict) (deepCopy ($p.externalLabels | default dict)) (deepCopy $defaults.externalLabels) }}
 {{- $cfg := dict "environment" $p.environment "cluster" $p.cluster "aggregator" $agg "external_labels" $labels "targets" ($p.targets | default list) }}
+{{- $global := merge (dict) (deepCopy ($p.global | default dict)) (deepCopy $defaults.global) }}
+{{- if $global }}
+{{- $_ := set $cfg "global" $global }}
+{{- end }}
 {{- $cfg = mergeOverwrite $cfg (deepCopy $defaults.extraConfig) (deepCopy ($p.extraConfig | default dict)) }}
 {{- toYaml $cfg }}
 {{- end }}

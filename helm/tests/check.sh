@@ -1,0 +1,226 @@
+#!/usr/bin/env bash
+# Offline test of the Helm chart helm/abhra (Helm itself is not installable here).
+#
+# 1. Builds helm/tools/render (Go text/template + sprig + Helm's values/schema/manifest logic,
+#    from Debian's golang packages, GOPATH mode, no network) and runs its unit tests.
+# 2. Renders the chart with the defaults and with each ci/*-values.yaml, with and without the
+#    monitoring.coreos.com/v1 capability, and checks every manifest with check_manifests.py.
+# 3. Negative cases: values violating values.schema.json, duplicate probe names and a broken
+#    manifest must all be rejected with a clear message.
+#
+# Exit 0 = pass, 1 = fail, 77 = skipped (Go toolchain or libraries missing; install them with
+# `bash cmake/install_deps.sh all`). Set ABHRA_HELM_WORK to keep the Go build cache and the
+# rendered manifests in a known directory (ctest sets it to the build tree).
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+HELM_DIR="$(dirname "$HERE")"
+CHART="$HELM_DIR/abhra"
+PY=/usr/bin/python3
+GOPATH_DEB=/usr/share/gocode
+
+skip() { echo "SKIP: $*"; exit 77; }
+command -v go >/dev/null 2>&1 || skip "go not installed (golang-go; bash cmake/install_deps.sh all)"
+for pkg in github.com/Masterminds/sprig github.com/ghodss/yaml github.com/xeipuuv/gojsonschema; do
+  [ -d "$GOPATH_DEB/src/$pkg" ] || skip "Go package $pkg missing under $GOPATH_DEB (bash cmake/install_deps.sh all)"
+done
+"$PY" -c 'import yaml' 2>/dev/null || skip "python3-yaml missing"
+
+if [ -n "${ABHRA_HELM_WORK:-}" ]; then
+  WORK="$ABHRA_HELM_WORK"
+  mkdir -p "$WORK"
+  rm -rf "$WORK/out"
+else
+  WORK="$(mktemp -d)"
+  trap 'rm -rf "$WORK"' EXIT
+fi
+OUT="$WORK/out"
+mkdir -p "$OUT"
+export GO111MODULE=off GOPATH="$GOPATH_DEB" GOCACHE="$WORK/gocache" GOFLAGS=
+
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+pass() { echo "ok: $*"; }
+
+echo "== building the renderer"
+(cd "$HELM_DIR/tools/render" && go build -o "$WORK/render" .) || { echo "FAIL: renderer does not build"; exit 1; }
+(cd "$HELM_DIR/tools/render" && go test -count=1 .) && pass "renderer unit tests" || fail "renderer unit tests"
+RENDER="$WORK/render"
+
+echo "== values.schema.json"
+if "$PY" "$HELM_DIR/tools/gen_schema.py" | diff -q - "$CHART/values.schema.json" >/dev/null; then
+  pass "values.schema.json matches tools/gen_schema.py"
+else
+  fail "values.schema.json is stale: python3 helm/tools/gen_schema.py > helm/abhra/values.schema.json"
+fi
+"$PY" "$HERE/check_manifests.py" --schema-covers "$CHART/values.yaml" "$CHART/values.schema.json" \
+  && pass "every values.yaml key is described in the schema" || fail "schema does not cover values.yaml"
+"$PY" - "$CHART/Chart.yaml" <<'EOF' && pass "Chart.yaml fields" || fail "Chart.yaml fields"
+import sys, yaml
+c = yaml.safe_load(open(sys.argv[1]))
+assert c["apiVersion"] == "v2" and c["name"] == "abhra" and c["version"] == "0.1.0", c
+assert isinstance(c["appVersion"], str) and c["appVersion"] == "0.1.0", "appVersion must be the string 0.1.0"
+EOF
+
+# render NAME CHECK_ARGS -- RENDER_ARGS...: renders into $OUT/NAME.yaml and checks it.
+render_and_check() {
+  local name="$1"; shift
+  local check_args=()
+  while [ "$1" != "--" ]; do check_args+=("$1"); shift; done
+  shift
+  if ! "$RENDER" --notes "$OUT/$name.NOTES.txt" "$@" > "$OUT/$name.yaml" 2> "$OUT/$name.err"; then
+    fail "$name: render failed: $(cat "$OUT/$name.err")"
+    return
+  fi
+  if [ -s "$OUT/$name.err" ]; then
+    fail "$name: renderer warnings: $(cat "$OUT/$name.err")"
+  fi
+  if ! grep -q "Abhra" "$OUT/$name.NOTES.txt"; then
+    fail "$name: NOTES.txt did not render"
+  fi
+  if "$PY" "$HERE/check_manifests.py" "$OUT/$name.yaml" "${check_args[@]}"; then
+    pass "$name"
+  else
+    fail "$name: manifest checks (see above; manifests in $OUT/$name.yaml)"
+  fi
+}
+
+SM=(--api-versions monitoring.coreos.com/v1)
+echo "== rendering and checking"
+render_and_check defaults --probes "" --servicemonitor absent --rules absent --dashboards absent \
+  -- "$CHART"
+render_and_check defaults-with-crd --probes "" --servicemonitor absent -- "${SM[@]}" "$CHART"
+render_and_check dev --probes dev:dev-1 --servicemonitor absent \
+  -- -f "$CHART/ci/dev-values.yaml" "$CHART"
+render_and_check staging --probes staging:staging-eu-1 --servicemonitor absent \
+  -- -f "$CHART/ci/staging-values.yaml" "$CHART"
+render_and_check staging-with-crd --probes staging:staging-eu-1 --servicemonitor present \
+  -- -f "$CHART/ci/staging-values.yaml" "${SM[@]}" "$CHART"
+render_and_check prod --probes prod:prod-eu-1,prod:prod-us-1 --servicemonitor absent \
+  -- -f "$CHART/ci/prod-values.yaml" "$CHART"
+render_and_check prod-with-crd --probes prod:prod-eu-1,prod:prod-us-1 --servicemonitor present \
+  --release abhra -- --name abhra --namespace monitoring -f "$CHART/ci/prod-values.yaml" "${SM[@]}" "$CHART"
+grep -q "does not serve monitoring.coreos.com/v1" "$OUT/prod.NOTES.txt" \
+  && pass "NOTES warn when a ServiceMonitor is requested without the CRD" \
+  || fail "NOTES do not warn about the missing ServiceMonitor CRD"
+
+# Overlays stack (later wins): dev on top of prod keeps prod's probes list replaced by dev's.
+render_and_check prod-then-dev --probes dev:dev-1 -- \
+  -f "$CHART/ci/prod-values.yaml" -f "$CHART/ci/dev-values.yaml" "$CHART"
+
+# A 53-character release name (Helm's maximum): every name must still fit.
+LONG=abhra-release-with-a-very-long-name-for-truncation-xy
+render_and_check long-name --probes dev:dev-1 --release "$LONG" \
+  -- --name "$LONG" -f "$CHART/ci/dev-values.yaml" "$CHART"
+
+# Persistence off, tokens from values, probe token Secret, --set.
+render_and_check variants --probes qa:qa-1 --servicemonitor absent -- \
+  --set aggregator.persistence.enabled=false --set probe.queue.persistence.enabled=false \
+  -f /dev/stdin "$CHART" <<'EOF'
+probes:
+  - environment: qa
+    cluster: qa-1
+    token: s3cret
+    targets:
+      - name: tcp-db
+        tcp: {address: "db.qa.svc:5432"}
+EOF
+grep -q "kind: Secret" "$OUT/variants.yaml" && grep -q "token_file: /etc/abhra-probe/secret/token" "$OUT/variants.yaml" \
+  && pass "per-probe token becomes a Secret and token_file" || fail "per-probe token Secret/token_file missing"
+
+# Rules and dashboards shipped under files/: ConfigMaps, sidecar labels and mounts.
+COPY="$WORK/chart-with-files/abhra"
+rm -rf "$WORK/chart-with-files"; mkdir -p "$WORK/chart-with-files"; cp -r "$CHART" "$COPY"
+cat > "$COPY/files/alerts/abhra.yaml" <<'EOF'
+groups:
+  - name: abhra-self
+    rules:
+      - alert: AbhraProbeDown
+        expr: up{job="abhra-probe"} == 0
+        for: 5m
+        labels: {severity: page}
+        annotations: {summary: "probe {{ $labels.instance }} is down"}
+EOF
+cat > "$COPY/files/dashboards/overview.json" <<'EOF'
+{"uid": "abhra-overview", "title": "Abhra overview", "schemaVersion": 39, "panels": []}
+EOF
+render_and_check with-files --probes dev:dev-1 --rules present --dashboards present \
+  -- -f "$COPY/ci/dev-values.yaml" "$COPY"
+grep -q 'grafana_folder: "Abhra (dev)"' "$OUT/with-files.yaml" \
+  && pass "dashboards ConfigMap carries the folder annotation" || fail "dashboards folder annotation missing"
+
+echo "== negative cases"
+# expect_reject NAME PATTERN... -- RENDER_ARGS: the render must fail and stderr match every PATTERN.
+expect_reject() {
+  local name="$1"; shift
+  local patterns=()
+  while [ "$1" != "--" ]; do patterns+=("$1"); shift; done
+  shift
+  if "$RENDER" "$@" > "$OUT/$name.yaml" 2> "$OUT/$name.err"; then
+    fail "$name: invalid values were accepted"
+    return
+  fi
+  local p ok=1
+  for p in "${patterns[@]}"; do
+    grep -qF -- "$p" "$OUT/$name.err" || { ok=0; fail "$name: error lacks '$p': $(cat "$OUT/$name.err")"; }
+  done
+  [ "$ok" = 1 ] && pass "$name rejected: $(head -c 300 "$OUT/$name.err" | tr '\n' ' ')"
+}
+cat > "$OUT/bad-values.yaml" <<'EOF'
+aggregator:
+  replicaCount: two
+  port: 70000
+  image: {tag: latest}
+containerSecurityContext:
+  readOnlyRootFilesystem: false
+probes:
+  - environment: Prod_EU
+    targets:
+      - name: web
+    externalLabels: {env: prod}
+unknownTopLevel: 1
+EOF
+expect_reject schema-violations \
+  "values don't meet the specifications of the schema(s) in the following chart(s):" \
+  "aggregator.replicaCount: Invalid type. Expected: integer, given: string" \
+  "aggregator.port: Must be less than or equal to 65535" \
+  "aggregator.image.tag" \
+  "containerSecurityContext.readOnlyRootFilesystem" \
+  "probes.0: cluster is required" \
+  "probes.0.environment: Does not match pattern" \
+  "probes.0.targets.0: Must validate one and only one schema (oneOf)" \
+  "probes.0.externalLabels" \
+  "Additional property unknownTopLevel is not allowed" \
+  -- -f "$OUT/bad-values.yaml" "$CHART"
+expect_reject schema-set-type "aggregator.persistence.enabled: Invalid type. Expected: boolean, given: string" \
+  -- --set aggregator.persistence.enabled=maybe "$CHART"
+cat > "$OUT/dup-probes.yaml" <<'EOF'
+probes:
+  - {environment: prod, cluster: a, targets: []}
+  - {environment: prod, cluster: b, targets: []}
+EOF
+expect_reject duplicate-probe-names 'probe name "prod" is used twice' -- -f "$OUT/dup-probes.yaml" "$CHART"
+expect_reject bad-release-name "release name" -- --name "Bad_Name" "$CHART"
+expect_reject old-kubernetes "chart requires kubeVersion" -- --kube-version 1.20.0 "$CHART"
+
+# The checker itself must catch broken manifests.
+sed 's#path: /-/ready#path: /ready#' "$OUT/dev.yaml" > "$OUT/broken.yaml"
+if "$PY" "$HERE/check_manifests.py" "$OUT/broken.yaml" --probes dev:dev-1 > "$OUT/broken.out"; then
+  fail "checker accepted a readiness probe on /ready"
+else
+  grep -q "readinessProbe path '/ready' is not /-/ready" "$OUT/broken.out" \
+    && pass "checker rejects a wrong readiness path" || fail "checker message: $(cat "$OUT/broken.out")"
+fi
+sed 's#--listen=0.0.0.0:9091#--listen=0.0.0.0:9999#' "$OUT/dev.yaml" > "$OUT/broken2.yaml"
+if "$PY" "$HERE/check_manifests.py" "$OUT/broken2.yaml" --probes dev:dev-1 > "$OUT/broken2.out"; then
+  fail "checker accepted --listen port != containerPort"
+else
+  pass "checker rejects a --listen port that differs from containerPort"
+fi
+
+echo
+if [ "$failures" -ne 0 ]; then
+  echo "helm chart check: $failures failure(s)"
+  exit 1
+fi
+echo "helm chart check: all passed"
