@@ -525,21 +525,31 @@ Result<std::unique_ptr<Server>> Server::Start(ServerOptions options, const Route
   if (ec) {
     return Status::IOError(fmt::format("cannot listen on {}: {}", listen, ec.message()));
   }
-  impl->pool = std::make_unique<net::thread_pool>(impl->options.handler_threads);
+  try {
+    impl->pool = std::make_unique<net::thread_pool>(impl->options.handler_threads);
+  } catch (const std::exception& e) {
+    return Status::Internal(fmt::format("cannot start {} handler threads: {}",
+                                        impl->options.handler_threads, e.what()));
+  }
   impl->work.emplace(net::make_work_guard(impl->ioc));
   impl->Accept();
   Impl* raw = impl.get();
-  impl->io_thread = std::thread([raw] {
-    for (;;) {
-      try {
-        raw->ioc.run();
-        return;
-      } catch (const std::exception& e) {
-        LOG_ERROR("http", "unexpected exception on the I/O thread", "error={}",
-                  LogfmtValue(e.what()));
+  try {
+    impl->io_thread = std::thread([raw] {
+      for (;;) {
+        try {
+          raw->ioc.run();
+          return;
+        } catch (const std::exception& e) {
+          LOG_ERROR("http", "unexpected exception on the I/O thread", "error={}",
+                    LogfmtValue(e.what()));
+        }
       }
-    }
-  });
+    });
+  } catch (const std::exception& e) {
+    impl->pool->join();
+    return Status::Internal(fmt::format("cannot start the I/O thread: {}", e.what()));
+  }
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
