@@ -1,0 +1,196 @@
+// Binary operators between vectors and scalars, with Prometheus' matching rules.
+#include <cmath>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "aggregator/promql/engine/evaluator.h"
+
+namespace abhra::promql {
+namespace {
+
+bool ShouldDropMetricName(TokenOp op) {
+  switch (op) {
+    case TokenOp::kAdd: case TokenOp::kSub: case TokenOp::kMul: case TokenOp::kDiv:
+    case TokenOp::kMod: case TokenOp::kPow: case TokenOp::kAtan2:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Returns the value and whether the element is kept (comparisons filter).
+std::pair<double, bool> ElemBinop(TokenOp op, double l, double r) {
+  switch (op) {
+    case TokenOp::kAdd: return {l + r, true};
+    case TokenOp::kSub: return {l - r, true};
+    case TokenOp::kMul: return {l * r, true};
+    case TokenOp::kDiv: return {l / r, true};
+    case TokenOp::kPow: return {std::pow(l, r), true};
+    case TokenOp::kMod: return {std::fmod(l, r), true};
+    case TokenOp::kAtan2: return {std::atan2(l, r), true};
+    case TokenOp::kEql: return {l, l == r};
+    case TokenOp::kNeq: return {l, l != r};
+    case TokenOp::kGtr: return {l, l > r};
+    case TokenOp::kLss: return {l, l < r};
+    case TokenOp::kGte: return {l, l >= r};
+    case TokenOp::kLte: return {l, l <= r};
+    default: return {0, false};
+  }
+}
+
+const VectorMatching& MatchingOf(const Expr& e) {
+  static const VectorMatching kDefault;
+  return e.matching ? *e.matching : kDefault;
+}
+
+Labels ResultMetric(const Labels& lhs, const Labels& rhs, const VectorMatching& m) {
+  Labels out = lhs;
+  if (m.card == Cardinality::kOneToOne) {
+    if (m.on) {
+      out = lhs.Keep(m.matching_labels);
+    } else {
+      for (const auto& n : m.matching_labels) out.Del(n);
+    }
+  }
+  for (const auto& n : m.include) {
+    std::string_view v = rhs.Get(n);
+    if (!v.empty()) {
+      out.Set(n, v);
+    } else {
+      out.Del(n);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+double ScalarBinop(TokenOp op, double l, double r) {
+  auto [v, keep] = ElemBinop(op, l, r);
+  if (IsComparisonOp(op)) return keep ? 1 : 0;
+  return v;
+}
+
+Vector VectorBinop(const Expr& e, const Vector& lhs_in, const Vector& rhs_in) {
+  const VectorMatching& m = MatchingOf(e);
+  Vector out;
+  if (lhs_in.empty() || rhs_in.empty()) return out;
+  const bool swap = m.card == Cardinality::kOneToMany;
+  const Vector& lhs = swap ? rhs_in : lhs_in;
+  const Vector& rhs = swap ? lhs_in : rhs_in;
+  std::unordered_map<uint64_t, const Sample*> right;
+  for (const Sample& rs : rhs) {
+    uint64_t sig = SignatureOf(rs.metric, m.on, m.matching_labels);
+    auto [it, inserted] = right.emplace(sig, &rs);
+    if (!inserted) {
+      Labels matched = m.on ? rs.metric.Keep(m.matching_labels)
+                            : rs.metric.Without(m.matching_labels).WithoutMetricName();
+      auto fmt_labels = [](const Labels& l) {
+        std::string s = "{";
+        for (size_t i = 0; i < l.size(); ++i) {
+          if (i) s += ", ";
+          s += l[i].name + "=\"" + EscapeLabelValue(l[i].value) + "\"";
+        }
+        return s + "}";
+      };
+      ThrowExecution(fmt::format(
+          "found duplicate series for the match group {} on the {} hand-side of the operation: "
+          "[{}, {}];many-to-many matching not allowed: matching labels must be unique on one "
+          "side",
+          fmt_labels(matched), swap ? "left" : "right", fmt_labels(rs.metric),
+          fmt_labels(it->second->metric)));
+    }
+  }
+  std::unordered_map<uint64_t, std::unordered_set<uint64_t>> matched;
+  const bool drop = ShouldDropMetricName(e.op) || e.return_bool;
+  for (const Sample& ls : lhs) {
+    uint64_t sig = SignatureOf(ls.metric, m.on, m.matching_labels);
+    auto it = right.find(sig);
+    if (it == right.end()) continue;
+    const Sample& rs = *it->second;
+    double fl = ls.f, fr = rs.f;
+    if (swap) std::swap(fl, fr);
+    auto [v, keep] = ElemBinop(e.op, fl, fr);
+    if (e.return_bool) {
+      v = keep ? 1 : 0;
+    } else if (!keep) {
+      continue;
+    }
+    if (IsComparisonOp(e.op) && !e.return_bool) v = swap ? fr : fl;
+    Labels metric = ResultMetric(ls.metric, rs.metric, m);
+    auto mit = matched.find(sig);
+    if (m.card == Cardinality::kOneToOne) {
+      if (mit != matched.end()) {
+        ThrowExecution(
+            "multiple matches for labels: many-to-one matching must be explicit "
+            "(group_left/group_right)");
+      }
+      matched[sig];
+    } else {
+      uint64_t h = metric.Hash();
+      auto& set = matched[sig];
+      if (!set.insert(h).second) {
+        ThrowExecution("multiple matches for labels: grouping labels must ensure unique matches");
+      }
+    }
+    out.push_back(Sample{std::move(metric), ls.t, v, drop || ls.drop_name});
+  }
+  return out;
+}
+
+Vector VectorScalarBinop(const Expr& e, const Vector& vec, double scalar, bool swap) {
+  Vector out;
+  const bool drop = ShouldDropMetricName(e.op) || e.return_bool;
+  for (const Sample& s : vec) {
+    double l = s.f, r = scalar;
+    if (swap) std::swap(l, r);
+    auto [v, keep] = ElemBinop(e.op, l, r);
+    if (IsComparisonOp(e.op) && swap) v = s.f;
+    if (e.return_bool) {
+      v = keep ? 1 : 0;
+      keep = true;
+    }
+    if (!keep) continue;
+    out.push_back(Sample{s.metric, s.t, v, s.drop_name || drop});
+  }
+  return out;
+}
+
+Vector SetBinop(const Expr& e, const Vector& lhs, const Vector& rhs) {
+  const VectorMatching& m = MatchingOf(e);
+  Vector out;
+  switch (e.op) {
+    case TokenOp::kLAnd: {
+      if (lhs.empty() || rhs.empty()) return out;
+      std::unordered_set<uint64_t> right;
+      for (const Sample& s : rhs) right.insert(SignatureOf(s.metric, m.on, m.matching_labels));
+      for (const Sample& s : lhs) {
+        if (right.count(SignatureOf(s.metric, m.on, m.matching_labels))) out.push_back(s);
+      }
+      return out;
+    }
+    case TokenOp::kLOr: {
+      std::unordered_set<uint64_t> left;
+      for (const Sample& s : lhs) {
+        left.insert(SignatureOf(s.metric, m.on, m.matching_labels));
+        out.push_back(s);
+      }
+      for (const Sample& s : rhs) {
+        if (!left.count(SignatureOf(s.metric, m.on, m.matching_labels))) out.push_back(s);
+      }
+      return out;
+    }
+    case TokenOp::kLUnless: {
+      std::unordered_set<uint64_t> right;
+      for (const Sample& s : rhs) right.insert(SignatureOf(s.metric, m.on, m.matching_labels));
+      for (const Sample& s : lhs) {
+        if (!right.count(SignatureOf(s.metric, m.on, m.matching_labels))) out.push_back(s);
+      }
+      return out;
+    }
+    default:
+      return out;
+  }
+}
+
+}  // namespace abhra::promql

@@ -1,0 +1,511 @@
+#include "aggregator/promql/engine/evaluator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <unordered_map>
+
+namespace abhra::promql {
+
+void ThrowExecution(std::string msg) { throw EvalError{Status::OutOfBounds(std::move(msg))}; }
+
+void Annotations::Warn(std::string msg) {
+  msg = "PromQL warning: " + msg;
+  if (std::find(warnings.begin(), warnings.end(), msg) == warnings.end()) {
+    warnings.push_back(std::move(msg));
+  }
+}
+void Annotations::Info(std::string msg) {
+  msg = "PromQL info: " + msg;
+  if (std::find(infos.begin(), infos.end(), msg) == infos.end()) infos.push_back(std::move(msg));
+}
+
+namespace {
+
+const Expr& Unparen(const Expr& e) {
+  const Expr* p = &e;
+  while (p->kind == Expr::Kind::kParen) p = p->args[0].get();
+  return *p;
+}
+
+Matrix ScalarMatrix(const Evaluator& ev, double v) {
+  Series s;
+  s.floats.reserve(ev.NumSteps());
+  for (int64_t ts = ev.start(); ts <= ev.end(); ts += ev.interval()) s.floats.push_back({ts, v});
+  Matrix m;
+  m.push_back(std::move(s));
+  return m;
+}
+
+int64_t CountPoints(const Matrix& m) {
+  int64_t n = 0;
+  for (const Series& s : m) n += static_cast<int64_t>(s.floats.size());
+  return n;
+}
+
+}  // namespace
+
+uint64_t SignatureOf(const Labels& l, bool on, const std::vector<std::string>& names) {
+  return on ? l.HashForLabels(names) : l.HashWithoutLabels(names);
+}
+
+Labels DropMetricName(const Labels& l) { return l.WithoutMetricName(); }
+
+void Evaluator::CheckDeadline() {
+  if (std::chrono::steady_clock::now() > ctx_.deadline) {
+    throw EvalError{Status::Timeout("query timed out in expression evaluation")};
+  }
+}
+
+void Evaluator::AddSamples(int64_t n) {
+  current_samples_ += n;
+  if (current_samples_ > ctx_.opts->max_samples) {
+    throw EvalError{Status::ResourceExhausted(std::string(kTooManySamplesMessage))};
+  }
+  if (++deadline_counter_ % 64 == 0) CheckDeadline();
+}
+
+int64_t Evaluator::AtTime(const Expr& e, int64_t ts) const {
+  int64_t t = ts;
+  switch (e.at) {
+    case AtKind::kTime: t = e.at_ms; break;
+    case AtKind::kStart: t = ctx_.query_start; break;
+    case AtKind::kEnd: t = ctx_.query_end; break;
+    case AtKind::kNone: break;
+  }
+  return t - e.offset_ms;
+}
+
+std::vector<Evaluator::LoadedSeries> Evaluator::Select(const Expr& vs, int64_t mint,
+                                                       int64_t maxt) {
+  CheckDeadline();
+  storage::SelectHints hints;
+  hints.start = mint;
+  hints.end = maxt;
+  hints.step = interval_;
+  auto set = ctx_.querier->Select(true, hints, vs.matchers);
+  std::vector<LoadedSeries> out;
+  while (set->Next()) {
+    const storage::Series& s = set->At();
+    LoadedSeries ls;
+    ls.metric = s.labels();
+    auto it = s.Iterator();
+    if (it->Seek(mint)) {
+      do {
+        storage::Sample smp = it->At();
+        if (smp.t > maxt) break;
+        ls.points.push_back({smp.t, smp.v});
+      } while (it->Next());
+    }
+    if (!it->Err().ok()) throw EvalError{it->Err()};
+    AddSamples(static_cast<int64_t>(ls.points.size()));
+    out.push_back(std::move(ls));
+  }
+  if (!set->Err().ok()) throw EvalError{set->Err()};
+  for (auto& w : set->Warnings()) annos().Warn(w);
+  return out;
+}
+
+EvalValue Evaluator::Eval(const Expr& e) {
+  CheckDeadline();
+  switch (e.kind) {
+    case Expr::Kind::kNumber:
+      return ScalarMatrix(*this, e.number);
+    case Expr::Kind::kString:
+      return StringValue{start_, e.str};
+    case Expr::Kind::kParen:
+      return Eval(*e.args[0]);
+    case Expr::Kind::kUnary: {
+      EvalValue v = Eval(*e.args[0]);
+      Matrix& m = std::get<Matrix>(v);
+      if (e.op == TokenOp::kSub) {
+        for (Series& s : m) {
+          s.drop_name = true;
+          for (FPoint& p : s.floats) p.f = -p.f;
+        }
+      }
+      return v;
+    }
+    case Expr::Kind::kVectorSelector:
+      return EvalVectorSelector(e);
+    case Expr::Kind::kMatrixSelector:
+    case Expr::Kind::kSubquery:
+      return EvalRangeAt(e);
+    case Expr::Kind::kBinary:
+      return EvalBinary(e);
+    case Expr::Kind::kAggregate:
+      return EvalAggregate(e);
+    case Expr::Kind::kCall:
+      return EvalCall(e);
+  }
+  throw EvalError{Status::Internal("unknown expression kind")};
+}
+
+Matrix Evaluator::EvalVectorSelector(const Expr& e) {
+  const int64_t lookback = ctx_.opts->lookback_delta_ms;
+  int64_t first_ref = AtTime(e, start_);
+  int64_t last_ref = AtTime(e, end_);
+  auto series = Select(e, first_ref - lookback, last_ref);
+  Matrix out;
+  for (LoadedSeries& ls : series) {
+    Series s;
+    const auto& pts = ls.points;
+    for (int64_t ts = start_; ts <= end_; ts += interval_) {
+      int64_t ref = AtTime(e, ts);
+      auto it = std::upper_bound(pts.begin(), pts.end(), ref,
+                                 [](int64_t t, const FPoint& p) { return t < p.t; });
+      if (it == pts.begin()) continue;
+      --it;
+      if (it->t <= ref - lookback || storage::IsStaleNaN(it->f)) continue;
+      s.floats.push_back({ts, it->f});
+    }
+    ReleaseSamples(static_cast<int64_t>(pts.size()));
+    if (s.floats.empty()) continue;
+    AddSamples(static_cast<int64_t>(s.floats.size()));
+    s.metric = std::move(ls.metric);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+// Points of a subquery's inner expression, evaluated over every step the outer evaluation
+// needs. Sets the subquery's range and offset for the windowing done by the caller.
+Matrix Evaluator::EvalSubqueryPoints(const Expr& e, int64_t* range_ms, int64_t* offset_ms,
+                                     const Expr** at_source) {
+  *range_ms = e.range_ms;
+  *offset_ms = e.offset_ms;
+  *at_source = &e;
+  int64_t step = e.step_ms > 0 ? e.step_ms : ctx_.opts->default_subquery_step_ms;
+  int64_t lo = AtTime(e, start_) - e.range_ms;
+  int64_t hi = AtTime(e, end_);
+  int64_t sub_start = step * (lo / step);
+  if (sub_start <= lo) sub_start += step;
+  if (sub_start > hi) return {};
+  Evaluator sub(ctx_, sub_start, hi, step);
+  EvalValue v = sub.Eval(*e.args[0]);
+  Matrix m = std::move(std::get<Matrix>(v));
+  AddSamples(CountPoints(m));
+  return m;
+}
+
+Matrix Evaluator::EvalRangeAt(const Expr& e) {
+  Matrix out;
+  if (e.kind == Expr::Kind::kMatrixSelector) {
+    const Expr& vs = *e.args[0];
+    int64_t ref = AtTime(vs, start_);
+    auto series = Select(vs, ref - e.range_ms + 1, ref);
+    for (LoadedSeries& ls : series) {
+      Series s;
+      s.metric = std::move(ls.metric);
+      for (const FPoint& p : ls.points) {
+        if (p.t > ref - e.range_ms && p.t <= ref && !storage::IsStaleNaN(p.f)) {
+          s.floats.push_back(p);
+        }
+      }
+      if (!s.floats.empty()) out.push_back(std::move(s));
+    }
+    return out;
+  }
+  int64_t range = 0, offset = 0;
+  const Expr* at_src = nullptr;
+  Matrix pts = EvalSubqueryPoints(e, &range, &offset, &at_src);
+  int64_t ref = AtTime(e, start_);
+  for (Series& s : pts) {
+    Series o;
+    o.metric = s.metric;
+    o.drop_name = s.drop_name;
+    for (const FPoint& p : s.floats) {
+      if (p.t > ref - range && p.t <= ref) o.floats.push_back(p);
+    }
+    if (!o.floats.empty()) out.push_back(std::move(o));
+  }
+  return out;
+}
+
+Matrix Evaluator::RangeEval(const std::vector<const Expr*>& args, const StepFunc& fn) {
+  std::vector<Matrix> mats(args.size());
+  std::vector<bool> is_scalar(args.size(), false);
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i]->Type() == ValueType::kString) continue;
+    EvalValue v = Eval(*args[i]);
+    mats[i] = std::move(std::get<Matrix>(v));
+    is_scalar[i] = args[i]->Type() == ValueType::kScalar;
+  }
+  std::vector<std::vector<size_t>> cursors(args.size());
+  for (size_t i = 0; i < args.size(); ++i) cursors[i].assign(mats[i].size(), 0);
+  std::vector<Vector> vecs(args.size());
+  const bool instant = start_ == end_;
+  Matrix out;
+  std::unordered_map<uint64_t, std::pair<size_t, int64_t>> index;  // hash -> (series, last ts)
+  for (int64_t ts = start_; ts <= end_; ts += interval_) {
+    for (size_t i = 0; i < args.size(); ++i) {
+      vecs[i].clear();
+      for (size_t k = 0; k < mats[i].size(); ++k) {
+        Series& s = mats[i][k];
+        size_t& c = cursors[i][k];
+        if (c < s.floats.size() && s.floats[c].t == ts) {
+          vecs[i].push_back(Sample{s.metric, ts, s.floats[c].f, s.drop_name});
+          ++c;
+        }
+      }
+    }
+    Vector res = fn(vecs, ts);
+    AddSamples(static_cast<int64_t>(res.size()));
+    if (instant) {
+      for (Sample& smp : res) {
+        Series s;
+        s.metric = std::move(smp.metric);
+        s.drop_name = smp.drop_name;
+        s.floats.push_back({ts, smp.f});
+        out.push_back(std::move(s));
+      }
+      return out;
+    }
+    for (Sample& smp : res) {
+      uint64_t h = smp.metric.Hash();
+      auto it = index.find(h);
+      if (it == index.end()) {
+        index.emplace(h, std::make_pair(out.size(), ts));
+        Series s;
+        s.metric = std::move(smp.metric);
+        s.drop_name = smp.drop_name;
+        s.floats.push_back({ts, smp.f});
+        out.push_back(std::move(s));
+      } else {
+        if (it->second.second == ts) {
+          ThrowExecution("vector cannot contain metrics with the same labelset");
+        }
+        it->second.second = ts;
+        out[it->second.first].floats.push_back({ts, smp.f});
+      }
+    }
+  }
+  return out;
+}
+
+Matrix Evaluator::EvalTimestampOfSelector(const Expr& call, const Expr& e) {
+  const int64_t lookback = ctx_.opts->lookback_delta_ms;
+  auto series = Select(e, AtTime(e, start_) - lookback, AtTime(e, end_));
+  Matrix out;
+  for (LoadedSeries& ls : series) {
+    Series s;
+    s.drop_name = true;
+    const auto& pts = ls.points;
+    for (int64_t ts = start_; ts <= end_; ts += interval_) {
+      int64_t ref = AtTime(e, ts);
+      auto it = std::upper_bound(pts.begin(), pts.end(), ref,
+                                 [](int64_t t, const FPoint& p) { return t < p.t; });
+      if (it == pts.begin()) continue;
+      --it;
+      if (it->t <= ref - lookback || storage::IsStaleNaN(it->f)) continue;
+      s.floats.push_back({ts, static_cast<double>(it->t) / 1000.0});
+    }
+    if (s.floats.empty()) continue;
+    s.metric = std::move(ls.metric);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+namespace {
+
+// Labels for absent()/absent_over_time(): the equality matchers of a plain selector.
+Labels AbsentLabels(const Expr& arg) {
+  const Expr* vs = nullptr;
+  if (arg.kind == Expr::Kind::kVectorSelector) vs = &arg;
+  if (arg.kind == Expr::Kind::kMatrixSelector) vs = arg.args[0].get();
+  Labels out;
+  if (!vs) return out;
+  std::vector<std::string> seen;
+  for (const Matcher& m : vs->matchers) {
+    if (m.name() == kMetricName) continue;
+    bool has = std::find(seen.begin(), seen.end(), m.name()) != seen.end();
+    if (m.type() == MatchType::kEqual && !has) {
+      out.Set(m.name(), m.value());
+      seen.push_back(m.name());
+    } else {
+      out.Del(m.name());
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Matrix Evaluator::EvalCall(const Expr& e) {
+  const std::string& name = e.str;
+  if (name == "timestamp") {
+    const Expr& arg = Unparen(*e.args[0]);
+    if (arg.kind == Expr::Kind::kVectorSelector) return EvalTimestampOfSelector(e, arg);
+  }
+  for (size_t i = 0; i < e.args.size(); ++i) {
+    const Expr& a = Unparen(*e.args[i]);
+    if (a.kind == Expr::Kind::kMatrixSelector || a.kind == Expr::Kind::kSubquery) {
+      return EvalRangeFunction(e, i);
+    }
+  }
+  if (name == "absent") {
+    Labels lbls = AbsentLabels(*e.args[0]);
+    return RangeEval({e.args[0].get()}, [&](std::vector<Vector>& args, int64_t ts) {
+      Vector out;
+      if (args[0].empty()) out.push_back(Sample{lbls, ts, 1, true});
+      return out;
+    });
+  }
+  std::vector<const Expr*> args;
+  for (const auto& a : e.args) args.push_back(a.get());
+  return RangeEval(args, [&](std::vector<Vector>& vals, int64_t ts) {
+    return CallInstantFunction(*this, e, vals, ts);
+  });
+}
+
+Matrix Evaluator::EvalRangeFunction(const Expr& call, size_t mi) {
+  // Scalar arguments, one value per step.
+  std::vector<Matrix> scalar_args(call.args.size());
+  for (size_t i = 0; i < call.args.size(); ++i) {
+    if (i == mi || call.args[i]->Type() != ValueType::kScalar) continue;
+    scalar_args[i] = std::get<Matrix>(Eval(*call.args[i]));
+  }
+  const Expr& arg = Unparen(*call.args[mi]);
+  int64_t range = 0;
+  const Expr* at_src = nullptr;
+  std::vector<LoadedSeries> series;
+  if (arg.kind == Expr::Kind::kMatrixSelector) {
+    const Expr& vs = *arg.args[0];
+    range = arg.range_ms;
+    at_src = &vs;
+    series = Select(vs, AtTime(vs, start_) - range + 1, AtTime(vs, end_));
+    for (LoadedSeries& ls : series) {
+      std::erase_if(ls.points, [](const FPoint& p) { return storage::IsStaleNaN(p.f); });
+    }
+  } else {
+    int64_t offset = 0;
+    Matrix m = EvalSubqueryPoints(arg, &range, &offset, &at_src);
+    for (Series& s : m) {
+      LoadedSeries ls;
+      ls.metric = std::move(s.metric);
+      ls.points = std::move(s.floats);
+      series.push_back(std::move(ls));
+    }
+  }
+  const std::string& fname = call.str;
+  const bool drop_name = fname != "last_over_time" && fname != "first_over_time";
+  const bool absent_over_time = fname == "absent_over_time";
+  Matrix out;
+  std::vector<double> sargs(call.args.size(), 0);
+  for (LoadedSeries& ls : series) {
+    CheckDeadline();
+    Series s;
+    s.drop_name = drop_name;
+    const auto& pts = ls.points;
+    size_t lo = 0, hi = 0;
+    int step = 0;
+    for (int64_t ts = start_; ts <= end_; ts += interval_, ++step) {
+      int64_t ref = AtTime(*at_src, ts);
+      int64_t from = ref - range;
+      // Window (from, ref]; ref never decreases from step to step.
+      while (lo < pts.size() && pts[lo].t <= from) ++lo;
+      if (hi < lo) hi = lo;
+      while (hi < pts.size() && pts[hi].t <= ref) ++hi;
+      if (hi <= lo) continue;
+      for (size_t i = 0; i < call.args.size(); ++i) {
+        if (!scalar_args[i].empty() && step < static_cast<int>(scalar_args[i][0].floats.size())) {
+          sargs[i] = scalar_args[i][0].floats[step].f;
+        }
+      }
+      RangeArgs r;
+      r.points = std::span<const FPoint>(pts.data() + lo, hi - lo);
+      r.range_start = from;
+      r.range_end = ref;
+      r.range_ms = range;
+      r.metric = &ls.metric;
+      double v = 0;
+      if (CallRangeFunction(*this, call, r, sargs, ts, &v)) s.floats.push_back({ts, v});
+    }
+    if (s.floats.empty()) continue;
+    if ((fname == "rate" || fname == "increase") && !absent_over_time) {
+      std::string_view mn = ls.metric.MetricName();
+      auto ends = [&](std::string_view suf) {
+        return mn.size() >= suf.size() && mn.substr(mn.size() - suf.size()) == suf;
+      };
+      if (!mn.empty() && !ends("_total") && !ends("_sum") && !ends("_count") &&
+          !ends("_bucket")) {
+        annos().Info(fmt::format(
+            "metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "
+            "\"{}\"",
+            mn));
+      }
+    }
+    AddSamples(static_cast<int64_t>(s.floats.size()));
+    s.metric = std::move(ls.metric);
+    out.push_back(std::move(s));
+  }
+  if (absent_over_time) {
+    int steps = NumSteps();
+    std::vector<bool> found(steps, false);
+    for (const Series& s : out) {
+      for (const FPoint& p : s.floats) found[(p.t - start_) / interval_] = true;
+    }
+    Series res;
+    res.metric = AbsentLabels(arg);
+    res.drop_name = true;
+    for (int i = 0; i < steps; ++i) {
+      if (!found[i]) res.floats.push_back({start_ + i * interval_, 1});
+    }
+    Matrix m;
+    if (!res.floats.empty()) m.push_back(std::move(res));
+    return m;
+  }
+  return out;
+}
+
+Matrix Evaluator::EvalAggregate(const Expr& e) {
+  std::vector<const Expr*> args;
+  std::string string_param;
+  const Expr* param = e.agg_param();
+  if (param && param->Type() == ValueType::kString) {
+    string_param = Unparen(*param).str;
+    args.push_back(&e.agg_expr());
+    return RangeEval(args, [&](std::vector<Vector>& v, int64_t ts) {
+      return Aggregate(*this, e, v[0], 0, string_param);
+    });
+  }
+  if (param) args.push_back(param);
+  args.push_back(&e.agg_expr());
+  return RangeEval(args, [&](std::vector<Vector>& v, int64_t ts) {
+    double p = 0;
+    if (param) p = v[0].empty() ? std::nan("") : v[0][0].f;
+    return Aggregate(*this, e, v.back(), p, string_param);
+  });
+}
+
+Matrix Evaluator::EvalBinary(const Expr& e) {
+  ValueType lt = e.lhs().Type(), rt = e.rhs().Type();
+  if (lt == ValueType::kScalar && rt == ValueType::kScalar) {
+    return RangeEval({&e.lhs(), &e.rhs()}, [&](std::vector<Vector>& v, int64_t ts) {
+      Vector out;
+      out.push_back(Sample{Labels(), ts, ScalarBinop(e.op, v[0][0].f, v[1][0].f), false});
+      return out;
+    });
+  }
+  if (lt == ValueType::kVector && rt == ValueType::kVector) {
+    if (IsSetOp(e.op)) {
+      return RangeEval({&e.lhs(), &e.rhs()}, [&](std::vector<Vector>& v, int64_t) {
+        return SetBinop(e, v[0], v[1]);
+      });
+    }
+    return RangeEval({&e.lhs(), &e.rhs()}, [&](std::vector<Vector>& v, int64_t) {
+      return VectorBinop(e, v[0], v[1]);
+    });
+  }
+  if (lt == ValueType::kVector) {
+    return RangeEval({&e.lhs(), &e.rhs()}, [&](std::vector<Vector>& v, int64_t) {
+      return VectorScalarBinop(e, v[0], v[1][0].f, false);
+    });
+  }
+  return RangeEval({&e.lhs(), &e.rhs()}, [&](std::vector<Vector>& v, int64_t) {
+    return VectorScalarBinop(e, v[1], v[0][0].f, true);
+  });
+}
+
+}  // namespace abhra::promql

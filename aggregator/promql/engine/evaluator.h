@@ -1,0 +1,147 @@
+// Internal: the evaluator behind Engine. Mirrors Prometheus' design: every node is evaluated
+// over the whole step range [start, end] at once and yields a Matrix with one point per step
+// (scalars are a Matrix with one label-less series); step-wise operators (binary operators,
+// functions on instant vectors, aggregations) run per step over the gathered Vectors.
+// Run-time errors are thrown as EvalError inside the evaluator and turned into a Status at
+// the Engine boundary; they never leave this library.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+#include "aggregator/promql/engine/engine.h"
+#include "aggregator/promql/engine/value.h"
+#include "aggregator/promql/parser/ast.h"
+#include "aggregator/storage/storage.h"
+
+namespace abhra::promql {
+
+struct EvalError {
+  Status status;
+};
+[[noreturn]] void ThrowExecution(std::string msg);
+
+// An evaluated node: a Matrix (vectors and scalars) or a string.
+using EvalValue = std::variant<Matrix, StringValue>;
+
+struct Annotations {
+  std::vector<std::string> warnings;
+  std::vector<std::string> infos;
+  void Warn(std::string msg);
+  void Info(std::string msg);
+};
+
+// A window of raw points for range functions, and where it lies.
+struct RangeArgs {
+  std::span<const FPoint> points;  // in (range_start, range_end], no stale markers
+  int64_t range_start = 0;  // exclusive, ms
+  int64_t range_end = 0;    // inclusive, ms
+  int64_t range_ms = 0;
+  const Labels* metric = nullptr;
+};
+
+class Evaluator {
+ public:
+  struct Context {
+    storage::Querier* querier = nullptr;
+    const QueryOptions* opts = nullptr;
+    std::chrono::steady_clock::time_point deadline;
+    Annotations* annos = nullptr;
+    int64_t query_start = 0;  // of the top-level query, for @ start()/end()
+    int64_t query_end = 0;
+  };
+
+  Evaluator(const Context& ctx, int64_t start, int64_t end, int64_t interval)
+      : ctx_(ctx), start_(start), end_(end), interval_(interval) {}
+
+  EvalValue Eval(const Expr& e);
+  int64_t start() const { return start_; }
+  int64_t end() const { return end_; }
+  int64_t interval() const { return interval_; }
+  int NumSteps() const { return static_cast<int>((end_ - start_) / interval_) + 1; }
+
+  // Raw points of a range selector or subquery at one evaluation time (for instant queries
+  // of `x[5m]` and for functions over ranges).
+  Matrix EvalRangeAt(const Expr& e);
+
+  void CheckDeadline();
+  void AddSamples(int64_t n);
+  void ReleaseSamples(int64_t n) { current_samples_ -= n; }
+  Annotations& annos() { return *ctx_.annos; }
+  const Context& ctx() const { return ctx_; }
+
+  using StepFunc = std::function<Vector(std::vector<Vector>& args, int64_t ts)>;
+  // Evaluates `args`, gathers their per-step vectors (a scalar argument becomes a one-element
+  // Vector with empty labels) and calls `fn` per step; collects the outputs into a Matrix.
+  Matrix RangeEval(const std::vector<const Expr*>& args, const StepFunc& fn);
+
+ private:
+  Matrix EvalVectorSelector(const Expr& e);
+  Matrix EvalCall(const Expr& e);
+  Matrix EvalRangeFunction(const Expr& call, size_t matrix_arg);
+  Matrix EvalAggregate(const Expr& e);
+  Matrix EvalBinary(const Expr& e);
+  Matrix EvalSubqueryPoints(const Expr& e, int64_t* range_ms, int64_t* offset_ms,
+                            const Expr** vs_for_at);
+  Matrix EvalLabelReplace(const Expr& e);
+  Matrix EvalLabelJoin(const Expr& e);
+  Matrix EvalTimestampOfSelector(const Expr& call, const Expr& vs);
+
+  // Selected series with all their samples that any step may need.
+  struct LoadedSeries {
+    Labels metric;
+    std::vector<FPoint> points;
+  };
+  std::vector<LoadedSeries> Select(const Expr& vs, int64_t mint, int64_t maxt);
+  int64_t AtTime(const Expr& e, int64_t ts) const;
+
+  Context ctx_;
+  int64_t start_, end_, interval_;
+  int64_t current_samples_ = 0;
+  int64_t deadline_counter_ = 0;
+};
+
+// Label-set helpers shared by the operator implementations.
+uint64_t SignatureOf(const Labels& l, bool on, const std::vector<std::string>& names);
+Labels DropMetricName(const Labels& l);
+
+// Step functions (functions.cc, aggregation.cc, binop.cc).
+Vector CallInstantFunction(Evaluator& ev, const Expr& call, std::vector<Vector>& args,
+                           int64_t ts);
+// Returns false when the function yields no value for this window.
+bool CallRangeFunction(Evaluator& ev, const Expr& call, const RangeArgs& r,
+                       const std::vector<double>& scalar_args, int64_t ts, double* out);
+Vector Aggregate(Evaluator& ev, const Expr& e, const Vector& in, double param,
+                 const std::string& string_param);
+Vector VectorBinop(const Expr& e, const Vector& lhs, const Vector& rhs);
+Vector VectorScalarBinop(const Expr& e, const Vector& vec, double scalar, bool swap);
+Vector SetBinop(const Expr& e, const Vector& lhs, const Vector& rhs);
+double ScalarBinop(TokenOp op, double lhs, double rhs);
+
+
+// Kahan–Neumaier summation step, as Prometheus' kahanSumInc.
+inline void KahanSumInc(double inc, double* sum, double* c);
+double Quantile(double q, std::vector<double> values);
+
+}  // namespace abhra::promql
+
+#include <cmath>
+namespace abhra::promql {
+inline void KahanSumInc(double inc, double* sum, double* c) {
+  double t = *sum + inc;
+  if (std::isinf(t)) {
+    *c = 0;
+  } else if (std::fabs(*sum) >= std::fabs(inc)) {
+    *c += (*sum - t) + inc;
+  } else {
+    *c += (inc - t) + *sum;
+  }
+  *sum = t;
+}
+}  // namespace abhra::promql
