@@ -105,6 +105,24 @@ class V1Decoder {
   }
 
   bool Label(const char* p, const char* end, LabelView* l) {
+    // Fast path for what every sender writes: name (field 1) then value (field 2), each with
+    // a one-byte length, filling the message exactly. Anything else takes the general loop.
+    size_t n = static_cast<size_t>(end - p);
+    if (n >= 4 && p[0] == '\x0a') {
+      size_t name_len = static_cast<uint8_t>(p[1]);
+      if (name_len < 0x80 && name_len + 4 <= n && p[2 + name_len] == '\x12') {
+        size_t value_len = static_cast<uint8_t>(p[3 + name_len]);
+        if (value_len < 0x80 && name_len + value_len + 4 == n) {
+          std::string_view name(p + 2, name_len);
+          std::string_view value(p + 4 + name_len, value_len);
+          if (wire::IsValidUtf8(name) && wire::IsValidUtf8(value)) [[likely]] {
+            l->name = name;
+            l->value = value;
+            return true;
+          }
+        }
+      }
+    }
     while (p < end) {
       const char* tag_at = p;
       uint32_t field, type;
