@@ -76,8 +76,7 @@ Status HeadAppender::AppendSample(MemSeries* s, int64_t t, double v) {
               : AppendOutcome::kDuplicate;
     }
   } else {
-    std::lock_guard l(s->mu);
-    o = s->Appendable(t, v);
+    o = s->Appendable(t, v);  // lock-free; Commit re-checks under the series lock
   }
   switch (o) {
     case AppendOutcome::kAppended:

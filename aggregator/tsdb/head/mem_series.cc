@@ -36,10 +36,11 @@ MemSeries::MemSeries(storage::SeriesRef r, uint64_t h, std::span<const uint32_t>
 }
 
 AppendOutcome MemSeries::Appendable(int64_t t, double v) const {
-  if (!has_samples_ || t > max_time_) return AppendOutcome::kAppended;
-  if (t < max_time_) return AppendOutcome::kOutOfOrder;
+  int64_t maxt = max_time_.load(std::memory_order_relaxed);
+  if (maxt == std::numeric_limits<int64_t>::min() || t > maxt) return AppendOutcome::kAppended;
+  if (t < maxt) return AppendOutcome::kOutOfOrder;
   // Same timestamp: Prometheus ignores an exact duplicate (federation re-sends them).
-  if (last_vbits_ == std::bit_cast<uint64_t>(v)) {
+  if (last_vbits_.load(std::memory_order_relaxed) == std::bit_cast<uint64_t>(v)) {
     return AppendOutcome::kDuplicateIgnored;
   }
   return AppendOutcome::kDuplicate;
@@ -56,13 +57,14 @@ AppendOutcome MemSeries::Append(int64_t t, double v, int64_t chunk_range) {
       head_mint_ = t;
       next_at_ = RangeForTimestamp(t, chunk_range);
     }
-    if (n == kSamplesPerChunk / 4) next_at_ = ComputeChunkEndTime(head_mint_, max_time_, next_at_);
+    if (n == kSamplesPerChunk / 4) {
+      next_at_ = ComputeChunkEndTime(head_mint_, max_time_.load(std::memory_order_relaxed), next_at_);
+    }
     if (t >= next_at_ || n >= kSamplesPerChunk * 2) CutHeadChunk(t, chunk_range);
   }
   head_->Append(t, v);
-  max_time_ = t;
-  last_vbits_ = std::bit_cast<uint64_t>(v);
-  has_samples_ = true;
+  max_time_.store(t, std::memory_order_relaxed);
+  last_vbits_.store(std::bit_cast<uint64_t>(v), std::memory_order_relaxed);
   return AppendOutcome::kAppended;
 }
 
@@ -73,7 +75,7 @@ void MemSeries::CutHeadChunk(int64_t t, int64_t chunk_range) {
     c.data.reset(new uint8_t[c.size]);
     std::memcpy(c.data.get(), head_->Bytes().data(), c.size);
     c.mint = head_mint_;
-    c.maxt = max_time_;
+    c.maxt = max_time_.load(std::memory_order_relaxed);
     closed_.push_back(std::move(c));
   }
   head_ = std::make_unique<XorChunk>();
@@ -86,9 +88,10 @@ void MemSeries::Snapshot(int64_t mint, int64_t maxt, std::vector<ChunkSnapshot>*
     if (c.maxt < mint || c.mint > maxt) continue;
     out->push_back({std::vector<uint8_t>(c.data.get(), c.data.get() + c.size), c.mint, c.maxt});
   }
-  if (head_ != nullptr && head_->NumSamples() > 0 && max_time_ >= mint && head_mint_ <= maxt) {
+  int64_t last = max_time_.load(std::memory_order_relaxed);
+  if (head_ != nullptr && head_->NumSamples() > 0 && last >= mint && head_mint_ <= maxt) {
     auto b = head_->Bytes();
-    out->push_back({std::vector<uint8_t>(b.begin(), b.end()), head_mint_, max_time_});
+    out->push_back({std::vector<uint8_t>(b.begin(), b.end()), head_mint_, last});
   }
 }
 
@@ -96,7 +99,7 @@ bool MemSeries::TruncateBefore(int64_t mint) {
   size_t drop = 0;
   while (drop < closed_.size() && closed_[drop].maxt < mint) ++drop;
   if (drop > 0) closed_.erase(closed_.begin(), closed_.begin() + static_cast<long>(drop));
-  if (head_ != nullptr && max_time_ < mint) {
+  if (head_ != nullptr && max_time_.load(std::memory_order_relaxed) < mint) {
     // max_time_ and last_vbits_ stay, so later samples are still checked for order.
     head_.reset();
   }

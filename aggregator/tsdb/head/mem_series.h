@@ -48,7 +48,8 @@ class MemSeries {
   // Set once a WAL series record for this series was written (by any appender or replay).
   std::atomic<bool> wal_logged{false};
 
-  // What Append would do with (t, v), without changing anything. REQUIRES: mu held.
+  // What Append would do with (t, v), without changing anything. Lock-free: without `mu`
+  // the answer may be stale by a concurrent Append (Append re-checks under the lock).
   AppendOutcome Appendable(int64_t t, double v) const;
   // Appends if Appendable says kAppended; cuts chunks per the Prometheus policy.
   // `chunk_range` is the block range in ms (2h). REQUIRES: mu held.
@@ -61,7 +62,7 @@ class MemSeries {
   bool TruncateBefore(int64_t mint);
 
   bool empty() const { return head_ == nullptr && closed_.empty(); }  // REQUIRES: mu held
-  int64_t max_time() const { return max_time_; }                     // REQUIRES: mu held
+  int64_t max_time() const { return max_time_.load(std::memory_order_relaxed); }
   int64_t min_time() const;                                            // REQUIRES: mu held
   // Heap bytes held by chunks (capacity), REQUIRES: mu held.
   size_t ChunkBytes() const;
@@ -81,9 +82,10 @@ class MemSeries {
   std::unique_ptr<XorChunk> head_;  // guarded by mu
   int64_t head_mint_ = 0;           // guarded by mu
   int64_t next_at_ = 0;             // guarded by mu: cut when t >= next_at_
-  int64_t max_time_ = std::numeric_limits<int64_t>::min();  // guarded by mu
-  uint64_t last_vbits_ = 0;                                  // guarded by mu
-  bool has_samples_ = false;  // guarded by mu: ever appended (ordering survives truncation)
+  // Newest sample ever appended (ordering survives truncation); written under mu, read
+  // lock-free by Appendable. min() = no sample yet.
+  std::atomic<int64_t> max_time_{std::numeric_limits<int64_t>::min()};
+  std::atomic<uint64_t> last_vbits_{0};
   std::vector<ClosedChunk> closed_;  // guarded by mu: oldest first
 };
 

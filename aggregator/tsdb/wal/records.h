@@ -13,16 +13,13 @@
 #include <vector>
 
 #include "common/base/status.h"
+#include "common/labels/labels.h"
 
 namespace abhra::tsdb {
 
 enum class RecordType : uint8_t { kSeries = 1, kSamples = 2, kTombstones = 3 };
 
-// A label whose strings live elsewhere (a request buffer, the symbol table, a WAL page).
-struct LabelView {
-  std::string_view name;
-  std::string_view value;
-};
+using LabelView = ::abhra::LabelView;  // common/labels/labels.h
 
 struct RefSample {
   uint64_t ref = 0;
