@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/labels/labels.h"
+
 namespace abhra::remote {
 
 // Remote-write 1.0 MetricMetadata.MetricType numbering (2.0 uses the same numbers).
@@ -28,10 +30,7 @@ enum class MetricType : uint8_t {
 };
 std::string_view MetricTypeName(MetricType t);  // "counter", "gauge", ..., "unknown"
 
-struct LabelView {
-  std::string_view name;
-  std::string_view value;
-};
+using LabelView = ::abhra::LabelView;  // common/labels/labels.h
 
 struct SampleValue {
   int64_t timestamp_ms;

@@ -114,7 +114,8 @@ TEST(WriteRequestDecoderTest, EmptyMessagesAndDefaults) {
   Bytes ts;
   ts.Msg(1, Bytes()).Msg(2, Bytes());
   DecodedWriteRequest d;
-  ASSERT_TRUE(ParseWriteRequest(Bytes().Msg(1, ts).str(), &d).ok());
+  std::string body = Bytes().Msg(1, ts).str();  // the views point into it
+  ASSERT_TRUE(ParseWriteRequest(body, &d).ok());
   ASSERT_EQ(d.labels.size(), 1u);
   EXPECT_EQ(d.labels[0].name, "");
   ASSERT_EQ(d.samples.size(), 1u);
@@ -201,7 +202,8 @@ TEST(WriteRequestDecoderTest, FieldsInAnyOrderAndRepeatedScalarsLastWins) {
   Bytes label = Bytes().Str(2, "v").Str(1, "a").Str(1, "b");
   Bytes ts = Bytes().Msg(2, sample).Msg(1, label).Msg(2, sample);
   DecodedWriteRequest d;
-  ASSERT_TRUE(ParseWriteRequest(Bytes().Msg(1, ts).str(), &d).ok());
+  std::string body = Bytes().Msg(1, ts).str();  // the views point into it
+  ASSERT_TRUE(ParseWriteRequest(body, &d).ok());
   ASSERT_EQ(d.samples.size(), 2u);
   EXPECT_EQ(d.samples[0].value, 2.0);
   EXPECT_EQ(d.samples[0].timestamp_ms, 5);
@@ -306,7 +308,8 @@ TEST(WriteRequestDecoderTest, ReuseClearsPreviousRequest) {
   small.add_timeseries()->add_samples()->set_value(9);
   DecodedWriteRequest d;
   ASSERT_TRUE(ParseWriteRequest(big, &d).ok());
-  ASSERT_TRUE(ParseWriteRequest(small.SerializeAsString(), &d).ok());
+  std::string small_raw = small.SerializeAsString();
+  ASSERT_TRUE(ParseWriteRequest(small_raw, &d).ok());
   EXPECT_EQ(d.series.size(), 1u);
   EXPECT_EQ(d.samples.size(), 1u);
   EXPECT_TRUE(d.labels.empty());

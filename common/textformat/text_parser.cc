@@ -315,7 +315,10 @@ class Parser {
     if (p < line_end_) {
       return Error(p, fmt::format("unexpected {} after the sample", Describe(p, line_end_)));
     }
-    sample_names_.insert(std::string(name));
+    if (name != last_sample_name_) {  // families are usually contiguous: skip the set
+      last_sample_name_.assign(name);
+      sample_names_.insert(last_sample_name_);
+    }
     sample.labels = Labels(std::move(labels));
     out_->push_back(std::move(sample));
     return Status::Ok();
@@ -488,7 +491,8 @@ class Parser {
   std::vector<MetricFamilyInfo> scratch_;  // when the caller wants no metadata
   std::unordered_map<std::string, size_t> family_index_;
   std::unordered_map<std::string, FamilyState> families_;
-  std::unordered_set<std::string> sample_names_;
+  std::unordered_set<std::string> sample_names_;  // metric names that had samples
+  std::string last_sample_name_;
   size_t line_no_ = 1;
   const char* line_start_ = nullptr;
   const char* line_end_ = nullptr;
