@@ -28,11 +28,8 @@ bool ParseNumber(std::string_view s, double* out) {
     return true;
   }
   char* end = nullptr;
-  if (lower.size() > 2 && lower.substr(0, 2) == "0x") {
-    *out = static_cast<double>(std::strtoull(str.c_str() + 2, &end, 16));
-  } else {
-    *out = std::strtod(str.c_str(), &end);
-  }
+  if (lower.find('x') != std::string::npos) return false;  // "0x59" is 0 repeated, not hex
+  *out = std::strtod(str.c_str(), &end);
   return end && *end == '\0';
 }
 

@@ -86,6 +86,7 @@ double Quantile(double q, std::vector<double> values) {
   if (values.empty() || std::isnan(q)) return std::nan("");
   if (q < 0) return -std::numeric_limits<double>::infinity();
   if (q > 1) return std::numeric_limits<double>::infinity();
+  // As Prometheus' vectorByValueHeap: NaN sorts first.
   std::sort(values.begin(), values.end(), [](double a, double b) {
     if (std::isnan(a)) return !std::isnan(b);
     if (std::isnan(b)) return false;
@@ -127,16 +128,20 @@ Vector Aggregate(Evaluator& ev, const Expr& e, const Vector& in, double param,
     if (ratio == 0) return {};
     if (ratio < -1) {
       ev.annos().Warn(fmt::format("ratio value should be between -1 and 1, got {}, capping to {}",
-                                  param, -1));
+                                  GoFloatG(param), -1) +
+                      ev.PosSuffix(*e.agg_param()));
       ratio = -1;
     } else if (ratio > 1) {
       ev.annos().Warn(fmt::format("ratio value should be between -1 and 1, got {}, capping to {}",
-                                  param, 1));
+                                  GoFloatG(param), 1) +
+                      ev.PosSuffix(*e.agg_param()));
       ratio = 1;
     }
   } else if (op == AggOp::kQuantile) {
     if (std::isnan(param) || param < 0 || param > 1) {
-      ev.annos().Warn(fmt::format("quantile value should be between 0 and 1, got {}", param));
+      ev.annos().Warn(fmt::format("quantile value should be between 0 and 1, got {}",
+                                  GoFloatG(param)) +
+                      ev.PosSuffix(*e.agg_param()));
     }
   }
 
@@ -175,7 +180,9 @@ Vector Aggregate(Evaluator& ev, const Expr& e, const Vector& in, double param,
       g.mean = s.f;
       g.count = 1;
       switch (op) {
-        case AggOp::kStddev: case AggOp::kStdvar: g.value = 0; break;
+        case AggOp::kStddev: case AggOp::kStdvar:
+          g.value = std::isnan(s.f) || std::isinf(s.f) ? std::nan("") : 0;
+          break;
         case AggOp::kQuantile: g.values.push_back(s.f); break;
         case AggOp::kGroup: g.value = 1; break;
         case AggOp::kTopK: case AggOp::kBottomK: case AggOp::kLimitK:
@@ -189,6 +196,7 @@ Vector Aggregate(Evaluator& ev, const Expr& e, const Vector& in, double param,
       continue;
     }
     Group& g = groups[it->second];
+    if (s.drop_name && g.labels.Has(kMetricName)) g.drop_name = true;
     switch (op) {
       case AggOp::kSum:
         KahanSumInc(s.f, &g.value, &g.kahan);

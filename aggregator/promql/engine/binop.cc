@@ -97,8 +97,9 @@ Vector VectorBinop(const Expr& e, const Vector& lhs_in, const Vector& rhs_in) {
           "found duplicate series for the match group {} on the {} hand-side of the operation: "
           "[{}, {}];many-to-many matching not allowed: matching labels must be unique on one "
           "side",
-          fmt_labels(matched), swap ? "left" : "right", fmt_labels(rs.metric),
-          fmt_labels(it->second->metric)));
+          fmt_labels(matched), swap ? "left" : "right",
+          fmt_labels(std::min(rs.metric, it->second->metric)),
+          fmt_labels(std::max(rs.metric, it->second->metric))));
     }
   }
   std::unordered_map<uint64_t, std::unordered_set<uint64_t>> matched;
@@ -111,6 +112,15 @@ Vector VectorBinop(const Expr& e, const Vector& lhs_in, const Vector& rhs_in) {
     double fl = ls.f, fr = rs.f;
     if (swap) std::swap(fl, fr);
     auto [v, keep] = ElemBinop(e.op, fl, fr);
+    if (m.card == Cardinality::kOneToOne) {
+      // Checked before comparison filtering, as Prometheus does.
+      if (matched.count(sig)) {
+        ThrowExecution(
+            "multiple matches for labels: many-to-one matching must be explicit "
+            "(group_left/group_right)");
+      }
+      matched[sig];
+    }
     if (e.return_bool) {
       v = keep ? 1 : 0;
     } else if (!keep) {
@@ -118,15 +128,7 @@ Vector VectorBinop(const Expr& e, const Vector& lhs_in, const Vector& rhs_in) {
     }
     if (IsComparisonOp(e.op) && !e.return_bool) v = swap ? fr : fl;
     Labels metric = ResultMetric(ls.metric, rs.metric, m);
-    auto mit = matched.find(sig);
-    if (m.card == Cardinality::kOneToOne) {
-      if (mit != matched.end()) {
-        ThrowExecution(
-            "multiple matches for labels: many-to-one matching must be explicit "
-            "(group_left/group_right)");
-      }
-      matched[sig];
-    } else {
+    if (m.card != Cardinality::kOneToOne) {
       uint64_t h = metric.Hash();
       auto& set = matched[sig];
       if (!set.insert(h).second) {

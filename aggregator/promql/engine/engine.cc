@@ -84,7 +84,8 @@ Status ApplyDelayedNameRemoval(Matrix* m) {
 }
 
 Result<QueryResult> Exec(storage::Queryable& db, const Expr& expr, int64_t start, int64_t end,
-                         int64_t step, bool instant, const QueryOptions& opts) {
+                         int64_t step, bool instant, const QueryOptions& opts,
+                         std::string_view query) {
   if (!instant) {
     if (step <= 0) {
       return Status::InvalidArgument(
@@ -116,6 +117,8 @@ Result<QueryResult> Exec(storage::Queryable& db, const Expr& expr, int64_t start
   ctx.annos = &annos;
   ctx.query_start = start;
   ctx.query_end = end;
+  ctx.query_step = instant ? 0 : step;
+  ctx.query = query;
   QueryResult result;
   try {
     Evaluator ev(ctx, start, end, instant ? 1 : step);
@@ -178,25 +181,25 @@ std::string_view QueryErrorTypeName(QueryErrorType t) {
 Result<QueryResult> Engine::InstantQuery(storage::Queryable& db, std::string_view query,
                                          int64_t time_ms, const QueryOptions& opts) const {
   ABHRA_ASSIGN_OR_RETURN(auto expr, ParseExpr(query));
-  return InstantQuery(db, *expr, time_ms, opts);
+  return Exec(db, *expr, time_ms, time_ms, 0, true, opts, query);
 }
 
 Result<QueryResult> Engine::RangeQuery(storage::Queryable& db, std::string_view query,
                                        int64_t start_ms, int64_t end_ms, int64_t step_ms,
                                        const QueryOptions& opts) const {
   ABHRA_ASSIGN_OR_RETURN(auto expr, ParseExpr(query));
-  return RangeQuery(db, *expr, start_ms, end_ms, step_ms, opts);
+  return Exec(db, *expr, start_ms, end_ms, step_ms, false, opts, query);
 }
 
 Result<QueryResult> Engine::InstantQuery(storage::Queryable& db, const Expr& expr,
                                          int64_t time_ms, const QueryOptions& opts) const {
-  return Exec(db, expr, time_ms, time_ms, 0, true, opts);
+  return Exec(db, expr, time_ms, time_ms, 0, true, opts, "");
 }
 
 Result<QueryResult> Engine::RangeQuery(storage::Queryable& db, const Expr& expr,
                                        int64_t start_ms, int64_t end_ms, int64_t step_ms,
                                        const QueryOptions& opts) const {
-  return Exec(db, expr, start_ms, end_ms, step_ms, false, opts);
+  return Exec(db, expr, start_ms, end_ms, step_ms, false, opts, "");
 }
 
 }  // namespace abhra::promql

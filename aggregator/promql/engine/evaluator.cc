@@ -45,6 +45,42 @@ int64_t CountPoints(const Matrix& m) {
 
 }  // namespace
 
+std::string Evaluator::PosSuffix(const Expr& e) const {
+  int line = 1;
+  size_t last_break = static_cast<size_t>(-1);
+  for (size_t i = 0; i < e.pos && i < ctx_.query.size(); ++i) {
+    if (ctx_.query[i] == '\n') {
+      line++;
+      last_break = i;
+    }
+  }
+  return fmt::format(" ({}:{})", line, e.pos - last_break);
+}
+
+std::string GoFloatG(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  if (v == 0) return std::signbit(v) ? "-0" : "0";
+  int exp = static_cast<int>(std::floor(std::log10(std::fabs(v))));
+  std::string s = fmt::format("{}", v);
+  if (exp < -4 || exp >= 21 || (exp >= 6 && s.find('e') == std::string::npos && s.size() > 0)) {
+    if (exp >= -4 && exp < 6) return s;
+    std::string e = fmt::format("{:e}", v);  // fixed 6 digits; trim to shortest
+    // Shortest mantissa from the round-trip digits.
+    std::string digits;
+    for (char c : s) {
+      if (std::isdigit(static_cast<unsigned char>(c))) digits += c;
+      if (c == 'e' || c == 'E') break;
+    }
+    while (digits.size() > 1 && digits[0] == '0') digits.erase(0, 1);
+    while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
+    std::string mant = digits.substr(0, 1);
+    if (digits.size() > 1) mant += "." + digits.substr(1);
+    return fmt::format("{}{}e{}{:02d}", v < 0 ? "-" : "", mant, exp < 0 ? '-' : '+', std::abs(exp));
+  }
+  return s;
+}
+
 uint64_t SignatureOf(const Labels& l, bool on, const std::vector<std::string>& names) {
   return on ? l.HashForLabels(names) : l.HashWithoutLabels(names);
 }
@@ -352,6 +388,11 @@ Matrix Evaluator::EvalCall(const Expr& e) {
       return out;
     });
   }
+  if (start_ != end_ && name.starts_with("sort")) {
+    annos().Warn("sort is ineffective for range queries since results are always ordered by "
+                 "labels" +
+                 PosSuffix(e));
+  }
   std::vector<const Expr*> args;
   for (const auto& a : e.args) args.push_back(a.get());
   return RangeEval(args, [&](std::vector<Vector>& vals, int64_t ts) {
@@ -384,6 +425,7 @@ Matrix Evaluator::EvalRangeFunction(const Expr& call, size_t mi) {
     for (Series& s : m) {
       LoadedSeries ls;
       ls.metric = std::move(s.metric);
+      ls.drop_name = s.drop_name;
       ls.points = std::move(s.floats);
       series.push_back(std::move(ls));
     }
@@ -396,7 +438,7 @@ Matrix Evaluator::EvalRangeFunction(const Expr& call, size_t mi) {
   for (LoadedSeries& ls : series) {
     CheckDeadline();
     Series s;
-    s.drop_name = drop_name;
+    s.drop_name = drop_name || ls.drop_name;
     const auto& pts = ls.points;
     size_t lo = 0, hi = 0;
     int step = 0;
@@ -431,9 +473,10 @@ Matrix Evaluator::EvalRangeFunction(const Expr& call, size_t mi) {
       if (!mn.empty() && !ends("_total") && !ends("_sum") && !ends("_count") &&
           !ends("_bucket")) {
         annos().Info(fmt::format(
-            "metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "
-            "\"{}\"",
-            mn));
+                         "metric might not be a counter, name does not end in "
+                         "_total/_sum/_count/_bucket: \"{}\"",
+                         mn) +
+                     PosSuffix(*call.args[mi]));
       }
     }
     AddSamples(static_cast<int64_t>(s.floats.size()));

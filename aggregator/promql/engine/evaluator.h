@@ -55,6 +55,8 @@ class Evaluator {
     Annotations* annos = nullptr;
     int64_t query_start = 0;  // of the top-level query, for @ start()/end()
     int64_t query_end = 0;
+    int64_t query_step = 0;  // 0 for instant queries
+    std::string_view query;  // the query text, for positions in annotations ("" if unknown)
   };
 
   Evaluator(const Context& ctx, int64_t start, int64_t end, int64_t interval)
@@ -74,6 +76,8 @@ class Evaluator {
   void AddSamples(int64_t n);
   void ReleaseSamples(int64_t n) { current_samples_ -= n; }
   Annotations& annos() { return *ctx_.annos; }
+  // " (line:col)" of `e` in the query, as Prometheus appends to annotations.
+  std::string PosSuffix(const Expr& e) const;
   const Context& ctx() const { return ctx_; }
 
   using StepFunc = std::function<Vector(std::vector<Vector>& args, int64_t ts)>;
@@ -96,6 +100,7 @@ class Evaluator {
   // Selected series with all their samples that any step may need.
   struct LoadedSeries {
     Labels metric;
+    bool drop_name = false;
     std::vector<FPoint> points;
   };
   std::vector<LoadedSeries> Select(const Expr& vs, int64_t mint, int64_t maxt);
@@ -128,6 +133,8 @@ double ScalarBinop(TokenOp op, double lhs, double rhs);
 // Kahan–Neumaier summation step, as Prometheus' kahanSumInc.
 inline void KahanSumInc(double inc, double* sum, double* c);
 double Quantile(double q, std::vector<double> values);
+// Go's %g formatting of a float64 (annotations quote parameters this way).
+std::string GoFloatG(double v);
 
 }  // namespace abhra::promql
 

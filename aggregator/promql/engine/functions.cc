@@ -234,12 +234,19 @@ double BucketFraction(double lower, double upper, std::vector<Bucket> buckets) {
       upper_set = true;
     }
     if (lower_set && upper_set) break;
+    // No interpolation in a bucket of infinite width: its observations are taken to sit at
+    // its finite boundary.
+    auto rank_at = [&](double v) {
+      if (std::isinf(lb)) return b.count;
+      if (std::isinf(ub)) return rank;
+      return interp(v);
+    };
     if (!lower_set && lb < lower && ub > lower) {
-      lower_rank = std::isinf(lb) ? rank : interp(lower);
+      lower_rank = rank_at(lower);
       lower_set = true;
     }
     if (!upper_set && lb < upper && ub > upper) {
-      upper_rank = std::isinf(lb) ? rank : interp(upper);
+      upper_rank = rank_at(upper);
       upper_set = true;
     }
     if (lower_set && upper_set) break;
@@ -250,9 +257,9 @@ double BucketFraction(double lower, double upper, std::vector<Bucket> buckets) {
   return (upper_rank - lower_rank) / count;
 }
 
-std::string FormatForAnnotation(double v) { return fmt::format("{}", v); }
 
 Vector HistogramOverBuckets(Evaluator& ev, const Vector& in, const std::string& fname,
+                            const Expr& arg,
                             const std::function<double(std::vector<Bucket>, bool*)>& compute) {
   struct Group {
     Labels metric;
@@ -275,7 +282,7 @@ Vector HistogramOverBuckets(Evaluator& ev, const Vector& in, const std::string& 
       ev.annos().Warn(fmt::format(
           "bucket label \"le\" is missing or has a malformed value of \"{}\" for metric name "
           "\"{}\"",
-          le, s.metric.MetricName()));
+          le, s.metric.MetricName()) + ev.PosSuffix(arg));
       continue;
     }
     // Grouped with __name__ kept (it is dropped later), so different histograms stay apart.
@@ -302,11 +309,20 @@ Vector HistogramOverBuckets(Evaluator& ev, const Vector& in, const std::string& 
           "input to {} needed to be fixed for monotonicity (see "
           "https://prometheus.io/docs/prometheus/latest/querying/functions/#{}) for metric name "
           "\"{}\"",
-          fname, fname, g.metric.MetricName()));
+          fname, fname, g.metric.MetricName()) + ev.PosSuffix(arg));
     }
     out.push_back(Sample{std::move(g.metric), 0, v, true});
   }
   return out;
+}
+
+// Float formatting of OpenMetrics label values: "1.0", "0.25", "NaN", "+Inf".
+std::string OpenMetricsFloat(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  std::string s = fmt::format("{}", v);
+  if (s.find_first_of(".e") == std::string::npos) s += ".0";
+  return s;
 }
 
 double ArgScalar(const std::vector<Vector>& args, size_t i, double dflt) {
@@ -319,7 +335,23 @@ double ArgScalar(const std::vector<Vector>& args, size_t i, double dflt) {
 bool IsAtModifierUnsafeFunction(std::string_view n) {
   return n == "days_in_month" || n == "day_of_month" || n == "day_of_week" ||
          n == "day_of_year" || n == "hour" || n == "minute" || n == "month" || n == "year" ||
-         n == "predict_linear" || n == "time" || n == "timestamp";
+         n == "predict_linear" || n == "time" || n == "timestamp" || n == "start" ||
+         n == "end" || n == "range" || n == "step";
+}
+
+const std::string& StringArg(const Expr& e) {
+  const Expr* p = &e;
+  while (p->kind == Expr::Kind::kParen) p = p->args[0].get();
+  return p->str;
+}
+
+void CheckNoDuplicateLabelsets(const Vector& v) {
+  std::unordered_map<uint64_t, int> seen;
+  for (const Sample& s : v) {
+    if (seen[s.metric.Hash()]++) {
+      ThrowExecution("vector cannot contain metrics with the same labelset");
+    }
+  }
 }
 
 Vector CallInstantFunction(Evaluator& ev, const Expr& call, std::vector<Vector>& args,
@@ -355,7 +387,18 @@ Vector CallInstantFunction(Evaluator& ev, const Expr& call, std::vector<Vector>&
   if (n == "pi") return {Sample{Labels(), ts, std::numbers::pi, false}};
   if (n == "time") return {Sample{Labels(), ts, static_cast<double>(ts) / 1000.0, false}};
   if (n == "step") {
-    return {Sample{Labels(), ts, static_cast<double>(ev.interval()) / 1000.0, false}};
+    return {Sample{Labels(), ts, static_cast<double>(ev.ctx().query_step) / 1000.0, false}};
+  }
+  if (n == "start") {
+    return {Sample{Labels(), ts, static_cast<double>(ev.ctx().query_start) / 1000.0, false}};
+  }
+  if (n == "end") {
+    return {Sample{Labels(), ts, static_cast<double>(ev.ctx().query_end) / 1000.0, false}};
+  }
+  if (n == "min_of" || n == "max_of") {
+    double a = ArgScalar(args, 0, kNaN), b = ArgScalar(args, 1, kNaN);
+    double r = std::isnan(a) || std::isnan(b) ? kNaN : (n == "min_of" ? std::min(a, b) : std::max(a, b));
+    return {Sample{Labels(), ts, r, false}};
   }
   if (n == "range") {
     return {Sample{Labels(), ts,
@@ -425,7 +468,7 @@ Vector CallInstantFunction(Evaluator& ev, const Expr& call, std::vector<Vector>&
     Vector out = v0;
     bool desc = n == "sort_by_label_desc";
     std::vector<std::string> names;
-    for (size_t i = 1; i < call.args.size(); ++i) names.push_back(call.args[i]->str);
+    for (size_t i = 1; i < call.args.size(); ++i) names.push_back(StringArg(*call.args[i]));
     std::stable_sort(out.begin(), out.end(), [&](const Sample& a, const Sample& b) {
       for (const auto& l : names) {
         int c = NaturalCompare(a.metric.Get(l), b.metric.Get(l));
@@ -437,10 +480,10 @@ Vector CallInstantFunction(Evaluator& ev, const Expr& call, std::vector<Vector>&
     return out;
   }
   if (n == "label_replace") {
-    const std::string& dst = call.args[1]->str;
-    const std::string& repl = call.args[2]->str;
-    const std::string& src = call.args[3]->str;
-    const std::string& regex = call.args[4]->str;
+    const std::string& dst = StringArg(*call.args[1]);
+    const std::string& repl = StringArg(*call.args[2]);
+    const std::string& src = StringArg(*call.args[3]);
+    const std::string& regex = StringArg(*call.args[4]);
     RE2 re("^(?s:" + regex + ")$");
     if (!re.ok()) ThrowExecution("invalid regular expression in label_replace(): " + regex);
     if (!ValidLabelNameUtf8(dst)) {
@@ -459,17 +502,18 @@ Vector CallInstantFunction(Evaluator& ev, const Expr& call, std::vector<Vector>&
       }
       out.push_back(std::move(o));
     }
+    CheckNoDuplicateLabelsets(out);
     return out;
   }
   if (n == "label_join") {
-    const std::string& dst = call.args[1]->str;
-    const std::string& sep = call.args[2]->str;
+    const std::string& dst = StringArg(*call.args[1]);
+    const std::string& sep = StringArg(*call.args[2]);
     if (!ValidLabelNameUtf8(dst)) {
       ThrowExecution("invalid destination label name in label_join(): " + dst);
     }
     std::vector<std::string> srcs;
     for (size_t i = 3; i < call.args.size(); ++i) {
-      const std::string& l = call.args[i]->str;
+      const std::string& l = StringArg(*call.args[i]);
       if (!ValidLabelNameUtf8(l)) ThrowExecution("invalid source label name in label_join(): " + l);
       srcs.push_back(l);
     }
@@ -485,23 +529,46 @@ Vector CallInstantFunction(Evaluator& ev, const Expr& call, std::vector<Vector>&
       if (dst == kMetricName) o.drop_name = false;
       out.push_back(std::move(o));
     }
+    CheckNoDuplicateLabelsets(out);
     return out;
   }
   if (n == "histogram_quantile") {
     double q = ArgScalar(args, 0, kNaN);
     if (std::isnan(q) || q < 0 || q > 1) {
       ev.annos().Warn(fmt::format("quantile value should be between 0 and 1, got {}",
-                                  FormatForAnnotation(q)));
+                                  GoFloatG(q)) + ev.PosSuffix(*call.args[0]));
     }
-    Vector out = HistogramOverBuckets(ev, args[1], n, [q](std::vector<Bucket> b, bool* forced) {
+    Vector out = HistogramOverBuckets(ev, args[1], n, *call.args[1], [q](std::vector<Bucket> b, bool* forced) {
       return BucketQuantile(q, std::move(b), forced);
     });
     for (Sample& s : out) s.t = ts;
     return out;
   }
+  if (n == "histogram_quantiles") {
+    const std::string& label = StringArg(*call.args[1]);
+    Vector out;
+    for (size_t i = 2; i < args.size(); ++i) {
+      double q = ArgScalar(args, i, kNaN);
+      if (std::isnan(q) || q < 0 || q > 1) {
+        ev.annos().Warn(fmt::format("quantile value should be between 0 and 1, got {}",
+                                    GoFloatG(q)) + ev.PosSuffix(*call.args[i]));
+      }
+      Vector part = HistogramOverBuckets(ev, args[0], "histogram_quantile", *call.args[0],
+                                         [q](std::vector<Bucket> b, bool* forced) {
+                                           return BucketQuantile(q, std::move(b), forced);
+                                         });
+      for (Sample& s : part) {
+        s.t = ts;
+        s.metric.Set(label, OpenMetricsFloat(q));
+        out.push_back(std::move(s));
+      }
+    }
+    CheckNoDuplicateLabelsets(out);
+    return out;
+  }
   if (n == "histogram_fraction") {
     double lo = ArgScalar(args, 0, kNaN), hi = ArgScalar(args, 1, kNaN);
-    Vector out = HistogramOverBuckets(ev, args[2], n, [lo, hi](std::vector<Bucket> b, bool*) {
+    Vector out = HistogramOverBuckets(ev, args[2], n, *call.args[2], [lo, hi](std::vector<Bucket> b, bool*) {
       return BucketFraction(lo, hi, std::move(b));
     });
     for (Sample& s : out) s.t = ts;
@@ -735,7 +802,8 @@ bool CallRangeFunction(Evaluator& ev, const Expr& call, const RangeArgs& r,
   if (n == "quantile_over_time") {
     double q = sargs[0];
     if (std::isnan(q) || q < 0 || q > 1) {
-      ev.annos().Warn(fmt::format("quantile value should be between 0 and 1, got {}", q));
+      ev.annos().Warn(fmt::format("quantile value should be between 0 and 1, got {}",
+                                  GoFloatG(q)) + ev.PosSuffix(*call.args[0]));
     }
     std::vector<double> vals;
     for (const FPoint& p : pts) vals.push_back(p.f);
@@ -744,7 +812,13 @@ bool CallRangeFunction(Evaluator& ev, const Expr& call, const RangeArgs& r,
   }
   if (n == "mad_over_time") {
     std::vector<double> vals;
-    for (const FPoint& p : pts) vals.push_back(p.f);
+    for (const FPoint& p : pts) {
+      if (std::isnan(p.f)) {
+        *out = kNaN;
+        return true;
+      }
+      vals.push_back(p.f);
+    }
     double median = Quantile(0.5, vals);
     for (double& v : vals) v = std::fabs(v - median);
     *out = Quantile(0.5, std::move(vals));

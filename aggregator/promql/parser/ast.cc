@@ -215,6 +215,7 @@ std::string Expr::ToString() const {
 std::unique_ptr<Expr> Expr::Clone() const {
   auto e = std::make_unique<Expr>();
   e->kind = kind;
+  e->pos = pos;
   e->number = number;
   e->str = str;
   e->matchers = matchers;

@@ -53,6 +53,7 @@ struct Expr {
     kAggregate, kCall,
   };
   Kind kind;
+  size_t pos = 0;  // byte offset of the node's first character in the query text
 
   double number = 0;        // kNumber
   std::string str;          // kString value; kCall function name; kVectorSelector metric name

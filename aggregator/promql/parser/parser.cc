@@ -220,6 +220,7 @@ class Parser {
       }
       auto rhs = ParseBinary(op == TokenOp::kPow ? prec : prec + 1);
       if (!rhs) return nullptr;
+      bin->pos = lhs->pos;
       bin->args.push_back(std::move(lhs));
       bin->args.push_back(std::move(rhs));
       if (!CheckBinary(bin.get(), vm, op_tok.pos)) return nullptr;
@@ -286,6 +287,7 @@ class Parser {
       if (!operand) return nullptr;
       if (operand->kind == Expr::Kind::kNumber) {
         if (neg) operand->number = -operand->number;
+        operand->pos = t.pos;
         return operand;
       }
       ValueType vt = operand->Type();
@@ -296,12 +298,15 @@ class Parser {
         return nullptr;
       }
       auto u = Make(Expr::Kind::kUnary);
+      u->pos = t.pos;
       u->op = neg ? TokenOp::kSub : TokenOp::kAdd;
       u->args.push_back(std::move(operand));
       return u;
     }
+    size_t start = t.pos;
     auto e = ParsePrimary();
     if (!e) return nullptr;
+    e->pos = start;
     return ParsePostfix(std::move(e));
   }
 
@@ -367,6 +372,7 @@ class Parser {
             return nullptr;
           }
           auto sq = Make(Expr::Kind::kSubquery);
+          sq->pos = e->pos;
           sq->range_ms = range;
           sq->step_ms = step;
           sq->args.push_back(std::move(e));
@@ -387,6 +393,7 @@ class Parser {
           return nullptr;
         }
         auto ms = Make(Expr::Kind::kMatrixSelector);
+        ms->pos = e->pos;
         ms->range_ms = range;
         ms->args.push_back(std::move(e));
         e = std::move(ms);
@@ -427,12 +434,21 @@ class Parser {
         bool neg = false;
         if (Peek().type == Tok::kSub || Peek().type == Tok::kAdd) neg = Next().type == Tok::kSub;
         const Token& n = Peek();
-        if (n.type != Tok::kNumber) {
+        double v;
+        if (n.type == Tok::kNumber) {
+          v = ParseNumberText(n.text);
+        } else if (n.type == Tok::kDuration) {
+          auto d = ParseDuration(n.text);
+          if (!d.ok()) {
+            Fail(n.pos, d.status().message());
+            return nullptr;
+          }
+          v = static_cast<double>(*d) / 1000.0;
+        } else {
           Unexpected(n, "in @, expected timestamp");
           return nullptr;
         }
         Next();
-        double v = ParseNumberText(n.text);
         if (neg) v = -v;
         if (std::isnan(v) || std::isinf(v) || v * 1000 >= 9.2e18 || v * 1000 <= -9.2e18) {
           Fail(n.pos, fmt::format("timestamp out of bounds for @ modifier: {:f}", v));
