@@ -100,6 +100,12 @@ TEST(WriteRequestDecoderTest, DecodesEveryField) {
   ExpectSameDecoded(d, g);
 }
 
+TEST(WriteRequestDecoderTest, MetricTypeNames) {
+  EXPECT_EQ(MetricTypeName(MetricType::kUnknown), "unknown");
+  EXPECT_EQ(MetricTypeName(MetricType::kGaugeHistogram), "gaugehistogram");
+  EXPECT_EQ(MetricTypeName(MetricType::kStateset), "stateset");
+}
+
 TEST(WriteRequestDecoderTest, EmptyRequest) {
   std::string body;
   SnappyCompress("", &body);
