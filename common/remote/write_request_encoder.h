@@ -40,4 +40,14 @@ void MarshalWriteRequest(std::span<const TimeSeries> series, std::span<const Met
 void EncodeWriteRequest(const std::vector<TimeSeries>& series,
                         const std::vector<Metadata>& metadata, std::string* dst);
 
+// Remote-write 2.0 (io.prometheus.write.v2.Request): every string is interned into `symbols`
+// (symbols[0] = "", then in order of first use). A Metadata whose family_name equals a
+// series' __name__ is attached to that series (2.0 carries metadata per series); metadata
+// naming no series is dropped. Output is canonical: re-serializing it with the generated
+// classes gives the same bytes.
+void MarshalWriteRequestV2(std::span<const TimeSeries> series, std::span<const Metadata> metadata,
+                           std::string* dst);
+void EncodeWriteRequestV2(const std::vector<TimeSeries>& series,
+                          const std::vector<Metadata>& metadata, std::string* dst);
+
 }  // namespace abhra::remote
