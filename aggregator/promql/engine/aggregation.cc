@@ -102,7 +102,7 @@ double Quantile(double q, std::vector<double> values) {
 }
 
 Vector Aggregate(Evaluator& ev, const Expr& e, const Vector& in, double param,
-                 const std::string& string_param) {
+                 const std::string& string_param, const std::vector<uint64_t>* group_hash) {
   const AggOp op = e.agg;
   std::vector<std::string> grouping = e.grouping;
   if (op == AggOp::kCountValues) {
@@ -156,12 +156,15 @@ Vector Aggregate(Evaluator& ev, const Expr& e, const Vector& in, double param,
 
   std::unordered_map<uint64_t, size_t> index;
   std::vector<Group> groups;
-  for (const Sample& s : *input) {
+  std::vector<std::string> without_names = grouping;
+  without_names.push_back(std::string(kMetricName));
+  for (size_t si = 0; si < input->size(); ++si) {
+    const Sample& s = (*input)[si];
     uint64_t h;
-    if (e.without) {
-      std::vector<std::string> drop = grouping;
-      drop.push_back(std::string(kMetricName));
-      h = s.metric.HashWithoutLabels(drop);
+    if (group_hash) {
+      h = (*group_hash)[si];
+    } else if (e.without) {
+      h = s.metric.HashWithoutLabels(without_names);
     } else {
       h = s.metric.HashForLabels(grouping);
     }
@@ -169,9 +172,7 @@ Vector Aggregate(Evaluator& ev, const Expr& e, const Vector& in, double param,
     if (it == index.end()) {
       Group g;
       if (e.without) {
-        std::vector<std::string> drop = grouping;
-        drop.push_back(std::string(kMetricName));
-        g.labels = s.metric.Without(drop);
+        g.labels = s.metric.Without(without_names);
       } else {
         g.labels = s.metric.Keep(grouping);
       }

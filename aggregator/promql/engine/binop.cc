@@ -71,16 +71,21 @@ double ScalarBinop(TokenOp op, double l, double r) {
   return v;
 }
 
-Vector VectorBinop(const Expr& e, const Vector& lhs_in, const Vector& rhs_in) {
+Vector VectorBinop(const Expr& e, const Vector& lhs_in, const Vector& rhs_in,
+                   const std::vector<uint64_t>& lsig_in, const std::vector<uint64_t>& rsig_in) {
   const VectorMatching& m = MatchingOf(e);
   Vector out;
   if (lhs_in.empty() || rhs_in.empty()) return out;
   const bool swap = m.card == Cardinality::kOneToMany;
   const Vector& lhs = swap ? rhs_in : lhs_in;
   const Vector& rhs = swap ? lhs_in : rhs_in;
+  const std::vector<uint64_t>& lsig = swap ? rsig_in : lsig_in;
+  const std::vector<uint64_t>& rsig = swap ? lsig_in : rsig_in;
   std::unordered_map<uint64_t, const Sample*> right;
-  for (const Sample& rs : rhs) {
-    uint64_t sig = SignatureOf(rs.metric, m.on, m.matching_labels);
+  right.reserve(rhs.size());
+  for (size_t ri = 0; ri < rhs.size(); ++ri) {
+    const Sample& rs = rhs[ri];
+    uint64_t sig = rsig[ri];
     auto [it, inserted] = right.emplace(sig, &rs);
     if (!inserted) {
       Labels matched = m.on ? rs.metric.Keep(m.matching_labels)
@@ -102,10 +107,12 @@ Vector VectorBinop(const Expr& e, const Vector& lhs_in, const Vector& rhs_in) {
           fmt_labels(std::max(rs.metric, it->second->metric))));
     }
   }
+  std::unordered_set<uint64_t> matched_one;  // one-to-one: signatures already matched
   std::unordered_map<uint64_t, std::unordered_set<uint64_t>> matched;
   const bool drop = ShouldDropMetricName(e.op) || e.return_bool;
-  for (const Sample& ls : lhs) {
-    uint64_t sig = SignatureOf(ls.metric, m.on, m.matching_labels);
+  for (size_t li = 0; li < lhs.size(); ++li) {
+    const Sample& ls = lhs[li];
+    uint64_t sig = lsig[li];
     auto it = right.find(sig);
     if (it == right.end()) continue;
     const Sample& rs = *it->second;
@@ -114,12 +121,11 @@ Vector VectorBinop(const Expr& e, const Vector& lhs_in, const Vector& rhs_in) {
     auto [v, keep] = ElemBinop(e.op, fl, fr);
     if (m.card == Cardinality::kOneToOne) {
       // Checked before comparison filtering, as Prometheus does.
-      if (matched.count(sig)) {
+      if (!matched_one.insert(sig).second) {
         ThrowExecution(
             "multiple matches for labels: many-to-one matching must be explicit "
             "(group_left/group_right)");
       }
-      matched[sig];
     }
     if (e.return_bool) {
       v = keep ? 1 : 0;
@@ -158,35 +164,30 @@ Vector VectorScalarBinop(const Expr& e, const Vector& vec, double scalar, bool s
   return out;
 }
 
-Vector SetBinop(const Expr& e, const Vector& lhs, const Vector& rhs) {
-  const VectorMatching& m = MatchingOf(e);
+Vector SetBinop(const Expr& e, const Vector& lhs, const Vector& rhs,
+                const std::vector<uint64_t>& lsig, const std::vector<uint64_t>& rsig) {
   Vector out;
   switch (e.op) {
     case TokenOp::kLAnd: {
       if (lhs.empty() || rhs.empty()) return out;
-      std::unordered_set<uint64_t> right;
-      for (const Sample& s : rhs) right.insert(SignatureOf(s.metric, m.on, m.matching_labels));
-      for (const Sample& s : lhs) {
-        if (right.count(SignatureOf(s.metric, m.on, m.matching_labels))) out.push_back(s);
+      std::unordered_set<uint64_t> right(rsig.begin(), rsig.end());
+      for (size_t i = 0; i < lhs.size(); ++i) {
+        if (right.count(lsig[i])) out.push_back(lhs[i]);
       }
       return out;
     }
     case TokenOp::kLOr: {
-      std::unordered_set<uint64_t> left;
-      for (const Sample& s : lhs) {
-        left.insert(SignatureOf(s.metric, m.on, m.matching_labels));
-        out.push_back(s);
-      }
-      for (const Sample& s : rhs) {
-        if (!left.count(SignatureOf(s.metric, m.on, m.matching_labels))) out.push_back(s);
+      std::unordered_set<uint64_t> left(lsig.begin(), lsig.end());
+      out = lhs;
+      for (size_t i = 0; i < rhs.size(); ++i) {
+        if (!left.count(rsig[i])) out.push_back(rhs[i]);
       }
       return out;
     }
     case TokenOp::kLUnless: {
-      std::unordered_set<uint64_t> right;
-      for (const Sample& s : rhs) right.insert(SignatureOf(s.metric, m.on, m.matching_labels));
-      for (const Sample& s : lhs) {
-        if (!right.count(SignatureOf(s.metric, m.on, m.matching_labels))) out.push_back(s);
+      std::unordered_set<uint64_t> right(rsig.begin(), rsig.end());
+      for (size_t i = 0; i < lhs.size(); ++i) {
+        if (!right.count(lsig[i])) out.push_back(lhs[i]);
       }
       return out;
     }

@@ -259,6 +259,13 @@ Matrix Evaluator::EvalRangeAt(const Expr& e) {
 }
 
 Matrix Evaluator::RangeEval(const std::vector<const Expr*>& args, const StepFunc& fn) {
+  return RangeEvalIds(
+      args, [&](std::vector<Vector>& v, const StepIds&, int64_t ts) { return fn(v, ts); },
+      nullptr);
+}
+
+Matrix Evaluator::RangeEvalIds(const std::vector<const Expr*>& args, const StepFuncIds& fn,
+                               const InitFunc& init) {
   std::vector<Matrix> mats(args.size());
   std::vector<bool> is_scalar(args.size(), false);
   for (size_t i = 0; i < args.size(); ++i) {
@@ -267,25 +274,37 @@ Matrix Evaluator::RangeEval(const std::vector<const Expr*>& args, const StepFunc
     mats[i] = std::move(std::get<Matrix>(v));
     is_scalar[i] = args[i]->Type() == ValueType::kScalar;
   }
+  if (init) init(mats);
   std::vector<std::vector<size_t>> cursors(args.size());
   for (size_t i = 0; i < args.size(); ++i) cursors[i].assign(mats[i].size(), 0);
   std::vector<Vector> vecs(args.size());
+  StepIds ids(args.size());
   const bool instant = start_ == end_;
   Matrix out;
   std::unordered_map<uint64_t, std::pair<size_t, int64_t>> index;  // hash -> (series, last ts)
   for (int64_t ts = start_; ts <= end_; ts += interval_) {
     for (size_t i = 0; i < args.size(); ++i) {
       vecs[i].clear();
+      ids[i].clear();
       for (size_t k = 0; k < mats[i].size(); ++k) {
         Series& s = mats[i][k];
         size_t& c = cursors[i][k];
         if (c < s.floats.size() && s.floats[c].t == ts) {
-          vecs[i].push_back(Sample{s.metric, ts, s.floats[c].f, s.drop_name});
+          // The labels are lent to the step vector and taken back after the step: step
+          // functions only read their inputs.
+          vecs[i].push_back(Sample{std::move(s.metric), ts, s.floats[c].f, s.drop_name});
+          ids[i].push_back(static_cast<uint32_t>(k));
           ++c;
         }
       }
     }
-    Vector res = fn(vecs, ts);
+    if (++deadline_counter_ % 16 == 0) CheckDeadline();
+    Vector res = fn(vecs, ids, ts);
+    for (size_t i = 0; i < args.size(); ++i) {
+      for (size_t k = 0; k < vecs[i].size(); ++k) {
+        mats[i][ids[i][k]].metric = std::move(vecs[i][k].metric);
+      }
+    }
     AddSamples(static_cast<int64_t>(res.size()));
     if (instant) {
       for (Sample& smp : res) {
@@ -510,16 +529,31 @@ Matrix Evaluator::EvalAggregate(const Expr& e) {
     string_param = Unparen(*param).str;
     args.push_back(&e.agg_expr());
     return RangeEval(args, [&](std::vector<Vector>& v, int64_t ts) {
-      return Aggregate(*this, e, v[0], 0, string_param);
+      return Aggregate(*this, e, v[0], 0, string_param, nullptr);
     });
   }
   if (param) args.push_back(param);
   args.push_back(&e.agg_expr());
-  return RangeEval(args, [&](std::vector<Vector>& v, int64_t ts) {
-    double p = 0;
-    if (param) p = v[0].empty() ? std::nan("") : v[0][0].f;
-    return Aggregate(*this, e, v.back(), p, string_param);
-  });
+  // Grouping hash per input series, computed once.
+  std::vector<uint64_t> series_hash;
+  std::vector<std::string> grouping = e.grouping;
+  if (e.without) grouping.push_back(std::string(kMetricName));
+  std::vector<uint64_t> step_hash;
+  return RangeEvalIds(
+      args,
+      [&](std::vector<Vector>& v, const StepIds& ids, int64_t ts) {
+        double p = 0;
+        if (param) p = v[0].empty() ? std::nan("") : v[0][0].f;
+        step_hash.clear();
+        for (uint32_t id : ids.back()) step_hash.push_back(series_hash[id]);
+        return Aggregate(*this, e, v.back(), p, string_param, &step_hash);
+      },
+      [&](const std::vector<Matrix>& mats) {
+        for (const Series& s : mats.back()) {
+          series_hash.push_back(e.without ? s.metric.HashWithoutLabels(grouping)
+                                          : s.metric.HashForLabels(grouping));
+        }
+      });
 }
 
 Matrix Evaluator::EvalBinary(const Expr& e) {
@@ -532,14 +566,26 @@ Matrix Evaluator::EvalBinary(const Expr& e) {
     });
   }
   if (lt == ValueType::kVector && rt == ValueType::kVector) {
-    if (IsSetOp(e.op)) {
-      return RangeEval({&e.lhs(), &e.rhs()}, [&](std::vector<Vector>& v, int64_t) {
-        return SetBinop(e, v[0], v[1]);
-      });
-    }
-    return RangeEval({&e.lhs(), &e.rhs()}, [&](std::vector<Vector>& v, int64_t) {
-      return VectorBinop(e, v[0], v[1]);
-    });
+    // Matching signatures per input series, computed once.
+    std::vector<uint64_t> series_sig[2], step_sig[2];
+    static const VectorMatching kDefault;
+    const VectorMatching& m = e.matching ? *e.matching : kDefault;
+    auto init = [&](const std::vector<Matrix>& mats) {
+      for (int side = 0; side < 2; ++side) {
+        for (const Series& s : mats[side]) {
+          series_sig[side].push_back(SignatureOf(s.metric, m.on, m.matching_labels));
+        }
+      }
+    };
+    auto step = [&](std::vector<Vector>& v, const StepIds& ids, int64_t) {
+      for (int side = 0; side < 2; ++side) {
+        step_sig[side].clear();
+        for (uint32_t id : ids[side]) step_sig[side].push_back(series_sig[side][id]);
+      }
+      if (IsSetOp(e.op)) return SetBinop(e, v[0], v[1], step_sig[0], step_sig[1]);
+      return VectorBinop(e, v[0], v[1], step_sig[0], step_sig[1]);
+    };
+    return RangeEvalIds({&e.lhs(), &e.rhs()}, step, init);
   }
   if (lt == ValueType::kVector) {
     return RangeEval({&e.lhs(), &e.rhs()}, [&](std::vector<Vector>& v, int64_t) {

@@ -81,9 +81,18 @@ class Evaluator {
   const Context& ctx() const { return ctx_; }
 
   using StepFunc = std::function<Vector(std::vector<Vector>& args, int64_t ts)>;
+  // ids[i][k]: index, in the evaluated Matrix of argument i, of the series of args[i][k].
+  using StepIds = std::vector<std::vector<uint32_t>>;
+  using StepFuncIds =
+      std::function<Vector(std::vector<Vector>& args, const StepIds& ids, int64_t ts)>;
+  // Called once with the evaluated arguments, before the first step (to cache per-series
+  // signatures).
+  using InitFunc = std::function<void(const std::vector<Matrix>& args)>;
   // Evaluates `args`, gathers their per-step vectors (a scalar argument becomes a one-element
   // Vector with empty labels) and calls `fn` per step; collects the outputs into a Matrix.
   Matrix RangeEval(const std::vector<const Expr*>& args, const StepFunc& fn);
+  Matrix RangeEvalIds(const std::vector<const Expr*>& args, const StepFuncIds& fn,
+                      const InitFunc& init);
 
  private:
   Matrix EvalVectorSelector(const Expr& e);
@@ -122,11 +131,15 @@ Vector CallInstantFunction(Evaluator& ev, const Expr& call, std::vector<Vector>&
 // Returns false when the function yields no value for this window.
 bool CallRangeFunction(Evaluator& ev, const Expr& call, const RangeArgs& r,
                        const std::vector<double>& scalar_args, int64_t ts, double* out);
+// `group_hash`, when given, holds each input sample's grouping hash (saves recomputing it).
 Vector Aggregate(Evaluator& ev, const Expr& e, const Vector& in, double param,
-                 const std::string& string_param);
-Vector VectorBinop(const Expr& e, const Vector& lhs, const Vector& rhs);
+                 const std::string& string_param, const std::vector<uint64_t>* group_hash);
+// lsig/rsig: each sample's matching signature (SignatureOf with the node's matching).
+Vector VectorBinop(const Expr& e, const Vector& lhs, const Vector& rhs,
+                   const std::vector<uint64_t>& lsig, const std::vector<uint64_t>& rsig);
 Vector VectorScalarBinop(const Expr& e, const Vector& vec, double scalar, bool swap);
-Vector SetBinop(const Expr& e, const Vector& lhs, const Vector& rhs);
+Vector SetBinop(const Expr& e, const Vector& lhs, const Vector& rhs,
+                const std::vector<uint64_t>& lsig, const std::vector<uint64_t>& rsig);
 double ScalarBinop(TokenOp op, double lhs, double rhs);
 
 
