@@ -245,6 +245,12 @@ void HttpTransfer::Complete(CURL* easy, CURLcode code, CheckResult* result) {
   curl_easy_getinfo(easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &content_length);
   long redirects = 0;
   curl_easy_getinfo(easy, CURLINFO_REDIRECT_COUNT, &redirects);
+  // blackbox_exporter counts a redirect it was told not to follow as one redirect.
+  char* unfollowed = nullptr;
+  curl_easy_getinfo(easy, CURLINFO_REDIRECT_URL, &unfollowed);
+  if (unfollowed != nullptr) ++redirects;
+  // Like blackbox_exporter: no response means a content length of 0, not "unknown".
+  if (status == 0) content_length = 0;
   long http_version = 0;
   curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &http_version);
   char* primary_ip = nullptr;
