@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <mutex>
 #include <unordered_map>
 
@@ -82,23 +83,53 @@ HeadMetrics::HeadMetrics(prometheus::Registry& r)
                         .Register(r)
                         .Add({})) {}
 
+namespace {
+
+inline uint64_t Load64(const char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+inline uint64_t Load32(const char* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+// wyhash-style absorption of one string: 8-byte words, then a tail read without a
+// variable-length copy (two overlapping 4-byte loads, or 3 byte loads under 4 bytes).
+inline uint64_t AbsorbString(uint64_t h, std::string_view s) {
+  using hash_internal::kP0;
+  using hash_internal::kP1;
+  using hash_internal::Mix;
+  const char* p = s.data();
+  size_t n = s.size();
+  while (n > 8) {
+    h = Mix(h ^ Load64(p), kP1);
+    p += 8;
+    n -= 8;
+  }
+  uint64_t tail;
+  if (n >= 4) {
+    tail = (Load32(p) << 32) | Load32(p + n - 4);
+  } else if (n > 0) {
+    auto b = [&](size_t i) { return static_cast<uint64_t>(static_cast<unsigned char>(p[i])); };
+    tail = (b(0) << 16) | (b(n >> 1) << 8) | b(n - 1);
+  } else {
+    tail = 0;
+  }
+  return Mix(h ^ tail ^ (static_cast<uint64_t>(s.size()) << 56), kP0);
+}
+
+}  // namespace
+
 uint64_t HashLabelViews(std::span<const LabelView> labels) {
-  // One pass of HashBytes over name\xffvalue\xff... (as Labels::Hash lays them out) in a
-  // per-thread buffer: ~3x cheaper than hashing each string separately.
-  thread_local std::string buf;
-  buf.clear();
+  uint64_t h = 0x9e3779b97f4a7c15ull ^ labels.size();
   for (const LabelView& l : labels) {
-    buf.append(l.name);
-    buf.push_back('\xff');
-    buf.append(l.value);
-    buf.push_back('\xff');
+    h = AbsorbString(h, l.name);
+    h = AbsorbString(h ^ 0xff, l.value);
   }
-  if (buf.capacity() > 64 * 1024) {
-    uint64_t h = HashString(buf);
-    std::string().swap(buf);
-    return h;
-  }
-  return HashString(buf);
+  return hash_internal::Mix(h, hash_internal::kP2);
 }
 
 Head::Head(std::string dir, HeadOptions options) : dir_(std::move(dir)), options_(std::move(options)) {
@@ -439,7 +470,9 @@ void Head::ForEachSeries(int64_t mint, int64_t maxt,
 }
 
 Status Head::Truncate(int64_t mint) {
+  truncating_.store(true, std::memory_order_release);
   std::unique_lock gc(gc_mu_);
+  truncating_.store(false, std::memory_order_release);
   if (closed_.load()) return Status::Unavailable("head is closed");
   int64_t floor = min_valid_time_.load();
   if (mint > floor) min_valid_time_.store(mint);

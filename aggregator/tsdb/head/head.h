@@ -162,6 +162,8 @@ class Head final : public storage::Storage {
   std::unique_ptr<Wal> wal_;  // null when wal_enabled is false
 
   mutable std::shared_mutex gc_mu_;
+  // Set while Truncate waits for gc_mu_: new appenders hold back so it is not starved.
+  std::atomic<bool> truncating_{false};
   std::atomic<storage::SeriesRef> next_ref_{1};
   std::atomic<int64_t> min_time_{std::numeric_limits<int64_t>::max()};
   std::atomic<int64_t> max_time_{std::numeric_limits<int64_t>::min()};

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <bit>
+#include <chrono>
+#include <thread>
 
 #include "aggregator/tsdb/head/head_metrics.h"
 
@@ -15,6 +17,9 @@ HeadAppender::~HeadAppender() {
 
 void HeadAppender::Begin() {
   if (gc_lock_.owns_lock()) return;
+  while (head_->truncating_.load(std::memory_order_acquire)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   gc_lock_ = std::shared_lock(head_->gc_mu_);
   min_valid_ = head_->MinValidTime();
 }
