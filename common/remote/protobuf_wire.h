@@ -85,6 +85,19 @@ inline uint64_t DoubleToBits(double d) {
   return bits;
 }
 
+// True when no byte of [p, p+n) has its high bit set (pure ASCII, hence valid UTF-8).
+inline bool IsAscii(const char* p, size_t n) {
+  uint64_t acc = 0;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t chunk;
+    std::memcpy(&chunk, p + i, 8);
+    acc |= chunk;
+  }
+  for (; i < n; ++i) acc |= static_cast<uint8_t>(p[i]);
+  return (acc & 0x8080808080808080ull) == 0;
+}
+
 // True when `s` is well-formed UTF-8 (no overlongs, no surrogates, ≤ U+10FFFF), as the
 // protobuf runtime demands of proto3 string fields.
 bool IsValidUtf8(std::string_view s);

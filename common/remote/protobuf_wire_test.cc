@@ -42,6 +42,18 @@ TEST(ProtobufWireTest, VarintTruncatedAndTooLong) {
   EXPECT_EQ(ReadVarint(&p, p + tenth_too_big.size(), &v), VarintResult::kTooLong);
 }
 
+TEST(ProtobufWireTest, IsAscii) {
+  EXPECT_TRUE(IsAscii("", 0));
+  std::string s(37, 'a');
+  EXPECT_TRUE(IsAscii(s.data(), s.size()));
+  for (size_t i = 0; i < s.size(); ++i) {
+    std::string t = s;
+    t[i] = '\x80';
+    EXPECT_FALSE(IsAscii(t.data(), t.size())) << i;
+    EXPECT_TRUE(IsAscii(t.data(), i)) << i;
+  }
+}
+
 TEST(ProtobufWireTest, Utf8Validation) {
   EXPECT_TRUE(IsValidUtf8(""));
   EXPECT_TRUE(IsValidUtf8("plain ascii longer than eight bytes"));

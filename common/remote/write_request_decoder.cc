@@ -101,7 +101,10 @@ class V1Decoder {
         if (value_len < 0x80 && name_len + value_len + 4 == n) {
           std::string_view name(p + 2, name_len);
           std::string_view value(p + 4 + name_len, value_len);
-          if (wire::IsValidUtf8(name) && wire::IsValidUtf8(value)) [[likely]] {
+          // Tags and one-byte lengths are ASCII, so one scan of the whole message
+          // validates both strings in the common all-ASCII case.
+          if (wire::IsAscii(p, n) || (wire::IsValidUtf8(name) && wire::IsValidUtf8(value)))
+              [[likely]] {
             l->name = name;
             l->value = value;
             return true;
