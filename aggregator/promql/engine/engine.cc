@@ -49,7 +49,9 @@ Status ApplyDelayedNameRemoval(Matrix* m) {
   bool any = false;
   for (Series& s : *m) {
     if (s.drop_name) {
-      s.metric = s.metric.WithoutMetricName();
+      // With the name go the metadata labels that describe it.
+      static const std::vector<std::string> kReserved = {"__name__", "__type__", "__unit__"};
+      s.metric = s.metric.Without(kReserved);
       any = true;
     }
     s.drop_name = false;
@@ -83,6 +85,10 @@ Status ApplyDelayedNameRemoval(Matrix* m) {
   return Status::Ok();
 }
 
+Result<QueryResult> ExecResolved(storage::Queryable& db, const Expr& expr, int64_t start,
+                                 int64_t end, int64_t step, bool instant,
+                                 const QueryOptions& opts, std::string_view query);
+
 Result<QueryResult> Exec(storage::Queryable& db, const Expr& expr, int64_t start, int64_t end,
                          int64_t step, bool instant, const QueryOptions& opts,
                          std::string_view query) {
@@ -100,6 +106,18 @@ Result<QueryResult> Exec(storage::Queryable& db, const Expr& expr, int64_t start
           ValueTypeName(t)));
     }
   }
+  std::unique_ptr<Expr> resolved;
+  if (HasDurationExprs(expr)) {
+    resolved = expr.Clone();
+    ResolveDurationExprs(resolved.get(), instant ? 0 : step, end - start);
+  }
+  const Expr& e = resolved ? *resolved : expr;
+  return ExecResolved(db, e, start, end, step, instant, opts, query);
+}
+
+Result<QueryResult> ExecResolved(storage::Queryable& db, const Expr& expr, int64_t start,
+                                 int64_t end, int64_t step, bool instant,
+                                 const QueryOptions& opts, std::string_view query) {
   int64_t mint = std::numeric_limits<int64_t>::max(), maxt = std::numeric_limits<int64_t>::min();
   FindTimeRange(expr, start, end, opts.lookback_delta_ms, start, end, &mint, &maxt);
   if (mint > maxt) {

@@ -140,8 +140,13 @@ std::string AtOffset(const Expr& e) {
     case AtKind::kEnd: out += " @ end()"; break;
     case AtKind::kNone: break;
   }
-  if (e.offset_ms > 0) out += " offset " + FormatDuration(e.offset_ms);
-  if (e.offset_ms < 0) out += " offset -" + FormatDuration(-e.offset_ms);
+  if (!e.offset_text.empty()) {
+    out += " offset " + e.offset_text;
+  } else if (e.offset_ms > 0) {
+    out += " offset " + FormatDuration(e.offset_ms);
+  } else if (e.offset_ms < 0) {
+    out += " offset -" + FormatDuration(-e.offset_ms);
+  }
   return out;
 }
 
@@ -167,10 +172,14 @@ std::string Expr::ToString() const {
     case Kind::kString: return QuoteString(str);
     case Kind::kVectorSelector: return SelectorBody(*this) + AtOffset(*this);
     case Kind::kMatrixSelector:
-      return SelectorBody(*args[0]) + "[" + FormatDuration(range_ms) + "]" + AtOffset(*args[0]);
+      return SelectorBody(*args[0]) + "[" +
+             (range_text.empty() ? FormatDuration(range_ms) : range_text) + "]" +
+             AtOffset(*args[0]);
     case Kind::kSubquery:
-      return args[0]->ToString() + "[" + FormatDuration(range_ms) + ":" +
-             (step_ms ? FormatDuration(step_ms) : "") + "]" + AtOffset(*this);
+      return args[0]->ToString() + "[" +
+             (range_text.empty() ? FormatDuration(range_ms) : range_text) + ":" +
+             (!step_text.empty() ? step_text : step_ms ? FormatDuration(step_ms) : "") + "]" +
+             AtOffset(*this);
     case Kind::kParen: return "(" + args[0]->ToString() + ")";
     case Kind::kUnary: return std::string(OpString(op)) + args[0]->ToString();
     case Kind::kBinary: {
@@ -224,6 +233,9 @@ std::unique_ptr<Expr> Expr::Clone() const {
   e->at_ms = at_ms;
   e->range_ms = range_ms;
   e->step_ms = step_ms;
+  e->range_text = range_text;
+  e->step_text = step_text;
+  e->offset_text = offset_text;
   e->op = op;
   e->return_bool = return_bool;
   e->matching = matching;

@@ -66,6 +66,8 @@ struct Expr {
   // kMatrixSelector / kSubquery: range; kSubquery: step (0 = default resolution).
   int64_t range_ms = 0;
   int64_t step_ms = 0;
+  // Source text of a duration expression using step()/range() (see ResolveDurationExprs).
+  std::string range_text, step_text, offset_text;
 
   TokenOp op = TokenOp::kNone;  // kUnary (kAdd/kSub), kBinary
   bool return_bool = false;     // kBinary comparison with `bool`

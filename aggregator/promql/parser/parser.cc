@@ -80,7 +80,20 @@ std::string TokenDesc(const Token& t) {
 
 class Parser {
  public:
-  explicit Parser(std::string_view q) : q_(q), lexer_(q), toks_(lexer_.tokens()) {}
+  explicit Parser(std::string_view q, int64_t step_ms = -1, int64_t range_ms = -1)
+      : q_(q), ctx_step_ms_(step_ms), ctx_range_ms_(range_ms), lexer_(q),
+        toks_(lexer_.tokens()) {}
+
+  Result<int64_t> ParseDurationTop() {
+    int64_t v = 0;
+    if (!ParseDurationValue(&v, false) && err_.ok()) Fail(0, "invalid duration expression");
+    if (!err_.ok()) return err_;
+    if (Peek().type != Tok::kEOF) {
+      Unexpected(Peek());
+      return err_;
+    }
+    return v;
+  }
 
   Result<std::unique_ptr<Expr>> ParseTop() {
     if (toks_.size() == 1 && toks_[0].type == Tok::kEOF) {
@@ -310,36 +323,121 @@ class Parser {
     return ParsePostfix(std::move(e));
   }
 
-  // Durations in brackets/offsets: a duration token or a number of seconds.
-  bool ParseDurationValue(int64_t* out, bool allow_sign) {
-    bool neg = false;
-    if (allow_sign && (Peek().type == Tok::kSub || Peek().type == Tok::kAdd)) {
-      neg = Next().type == Tok::kSub;
+  // Durations in brackets and after offset: a duration or a number of seconds, or (in
+  // brackets, or parenthesised after offset) an arithmetic expression of those with
+  // + - * / % ^ and min_of()/max_of(), evaluated at parse time.
+  bool ParseDurationValue(int64_t* out, bool offset_context, std::string* context_text = nullptr) {
+    double secs = 0;
+    size_t start = Peek().pos;
+    needs_context_ = false;
+    bool ok = offset_context ? ParseDurPrimary(&secs) : ParseDurExpr(0, &secs);
+    if (!ok) return false;
+    if (needs_context_ && context_text) {
+      // Depends on the query's step or range: kept as text, resolved per query.
+      *context_text = std::string(q_.substr(start, Peek().pos - start));
+      while (!context_text->empty() && context_text->back() == ' ') context_text->pop_back();
     }
-    const Token& t = Peek();
-    if (t.type == Tok::kDuration) {
-      Next();
-      auto d = ParseDuration(t.text);
-      if (!d.ok()) {
-        Fail(t.pos, d.status().message());
-        return false;
-      }
-      *out = neg ? -*d : *d;
-      return true;
+    if (std::isnan(secs) || std::isinf(secs) || std::abs(secs) > 9.2e15) {
+      Fail(Peek().pos, "duration out of range");
+      return false;
     }
-    if (t.type == Tok::kNumber) {
-      Next();
-      double v = ParseNumberText(t.text);
-      if (std::isnan(v) || std::isinf(v) || std::abs(v) > 9.2e15) {
-        Fail(t.pos, "duration out of range");
-        return false;
-      }
-      *out = static_cast<int64_t>(std::llround(v * 1000));
+    *out = static_cast<int64_t>(std::llround(secs * 1000));
+    return true;
+  }
+
+  static int DurPrec(Tok t) {
+    switch (t) {
+      case Tok::kAdd: case Tok::kSub: return 1;
+      case Tok::kMul: case Tok::kDiv: case Tok::kMod: return 2;
+      case Tok::kPow: return 3;
+      default: return 0;
+    }
+  }
+
+  bool ParseDurExpr(int min_prec, double* out) {
+    if (Peek().type == Tok::kSub || Peek().type == Tok::kAdd) {
+      // Unary sign binds looser than ^, as in PromQL.
+      bool neg = Next().type == Tok::kSub;
+      if (!ParseDurExpr(3, out)) return false;
       if (neg) *out = -*out;
-      return true;
+    } else if (!ParseDurPrimary(out)) {
+      return false;
     }
-    Unexpected(t, "expected duration");
-    return false;
+    while (true) {
+      Tok t = Peek().type;
+      int prec = DurPrec(t);
+      if (prec == 0 || prec < min_prec) return true;
+      Next();
+      double rhs = 0;
+      if (!ParseDurExpr(t == Tok::kPow ? prec : prec + 1, &rhs)) return false;
+      switch (t) {
+        case Tok::kAdd: *out += rhs; break;
+        case Tok::kSub: *out -= rhs; break;
+        case Tok::kMul: *out *= rhs; break;
+        case Tok::kDiv: *out /= rhs; break;
+        case Tok::kMod: *out = std::fmod(*out, rhs); break;
+        case Tok::kPow: *out = std::pow(*out, rhs); break;
+        default: break;
+      }
+    }
+  }
+
+  bool ParseDurPrimary(double* out) {
+    const Token& t = Peek();
+    switch (t.type) {
+      case Tok::kSub:
+      case Tok::kAdd: {
+        Next();
+        if (!ParseDurPrimary(out)) return false;
+        if (t.type == Tok::kSub) *out = -*out;
+        return true;
+      }
+      case Tok::kDuration: {
+        Next();
+        auto d = ParseDuration(t.text);
+        if (!d.ok()) {
+          Fail(t.pos, d.status().message());
+          return false;
+        }
+        *out = static_cast<double>(*d) / 1000.0;
+        return true;
+      }
+      case Tok::kNumber:
+        Next();
+        *out = ParseNumberText(t.text);
+        return true;
+      case Tok::kLParen:
+        Next();
+        if (!ParseDurExpr(0, out)) return false;
+        return Expect(Tok::kRParen, "in duration expression, expected \")\"");
+      case Tok::kIdentifier:
+        if ((EqualsIgnoreCase(t.text, "step") || EqualsIgnoreCase(t.text, "range")) &&
+            Peek(1).type == Tok::kLParen && Peek(2).type == Tok::kRParen) {
+          bool is_step = EqualsIgnoreCase(t.text, "step");
+          Next();
+          Next();
+          Next();
+          int64_t v = is_step ? ctx_step_ms_ : ctx_range_ms_;
+          if (v < 0) needs_context_ = true;
+          *out = v < 0 ? 0 : static_cast<double>(v) / 1000.0;
+          return true;
+        }
+        if ((t.text == "min_of" || t.text == "max_of") && Peek(1).type == Tok::kLParen) {
+          Next();
+          Next();
+          double a = 0, b = 0;
+          if (!ParseDurExpr(0, &a) || !Expect(Tok::kComma, "in duration expression") ||
+              !ParseDurExpr(0, &b) || !Expect(Tok::kRParen, "in duration expression")) {
+            return false;
+          }
+          *out = t.text == "min_of" ? std::min(a, b) : std::max(a, b);
+          return true;
+        }
+        [[fallthrough]];
+      default:
+        Unexpected(t, "expected duration");
+        return false;
+    }
   }
 
   static double ParseNumberText(std::string_view s) {
@@ -358,12 +456,13 @@ class Parser {
       if (t.type == Tok::kLBracket) {
         Next();
         int64_t range = 0;
-        if (!ParseDurationValue(&range, false)) return nullptr;
+        std::string range_text, step_text;
+        if (!ParseDurationValue(&range, false, &range_text)) return nullptr;
         if (Peek().type == Tok::kColon) {
           Next();
           int64_t step = 0;
           if (Peek().type != Tok::kRBracket) {
-            if (!ParseDurationValue(&step, false)) return nullptr;
+            if (!ParseDurationValue(&step, false, &step_text)) return nullptr;
           }
           if (!Expect(Tok::kRBracket, "in subquery selector, expected \"]\"")) return nullptr;
           if (e->Type() != ValueType::kVector) {
@@ -373,6 +472,8 @@ class Parser {
           }
           auto sq = Make(Expr::Kind::kSubquery);
           sq->pos = e->pos;
+          sq->range_text = range_text;
+          sq->step_text = step_text;
           sq->range_ms = range;
           sq->step_ms = step;
           sq->args.push_back(std::move(e));
@@ -388,12 +489,13 @@ class Parser {
           Fail(t.pos, "no offset or @ modifiers allowed before range");
           return nullptr;
         }
-        if (range <= 0) {
+        if (range <= 0 && range_text.empty()) {
           Fail(t.pos, "range must be greater than 0");
           return nullptr;
         }
         auto ms = Make(Expr::Kind::kMatrixSelector);
         ms->pos = e->pos;
+        ms->range_text = range_text;
         ms->range_ms = range;
         ms->args.push_back(std::move(e));
         e = std::move(ms);
@@ -411,7 +513,7 @@ class Parser {
           Fail(t.pos, "offset may not be set multiple times");
           return nullptr;
         }
-        if (!ParseDurationValue(&target->offset_ms, true)) return nullptr;
+        if (!ParseDurationValue(&target->offset_ms, true, &target->offset_text)) return nullptr;
         continue;
       }
       if (t.type == Tok::kAt) {
@@ -772,6 +874,9 @@ class Parser {
   }
 
   std::string_view q_;
+  int64_t ctx_step_ms_ = -1;   // step() and range() values when known (>= 0)
+  int64_t ctx_range_ms_ = -1;
+  bool needs_context_ = false;
   Lexer lexer_;
   const std::vector<Token>& toks_;
   size_t p_ = 0;
@@ -783,6 +888,31 @@ class Parser {
 Result<std::unique_ptr<Expr>> ParseExpr(std::string_view query) {
   Parser p(query);
   return p.ParseTop();
+}
+
+Result<int64_t> EvalDurationExpr(std::string_view text, int64_t step_ms, int64_t range_ms) {
+  Parser p(text, step_ms, range_ms);
+  return p.ParseDurationTop();
+}
+
+void ResolveDurationExprs(Expr* e, int64_t step_ms, int64_t range_ms) {
+  auto eval = [&](const std::string& text, int64_t* out) {
+    if (text.empty()) return;
+    auto v = EvalDurationExpr(text, step_ms, range_ms);
+    if (v.ok()) *out = *v;
+  };
+  eval(e->range_text, &e->range_ms);
+  eval(e->step_text, &e->step_ms);
+  eval(e->offset_text, &e->offset_ms);
+  for (auto& a : e->args) ResolveDurationExprs(a.get(), step_ms, range_ms);
+}
+
+bool HasDurationExprs(const Expr& e) {
+  if (!e.range_text.empty() || !e.step_text.empty() || !e.offset_text.empty()) return true;
+  for (const auto& a : e.args) {
+    if (HasDurationExprs(*a)) return true;
+  }
+  return false;
 }
 
 Result<std::vector<Matcher>> ParseMetricSelector(std::string_view selector) {
