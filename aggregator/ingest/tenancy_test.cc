@@ -6,7 +6,7 @@ namespace abhra::ingest {
 namespace {
 
 TEST(TenancyTest, OpenWhenNoTokens) {
-  TenantPolicy p({{"dev", ""}});
+  TenantPolicy p(std::vector<TenantConfig>{{"dev", ""}});
   auto id = p.Authenticate("", "");
   ASSERT_TRUE(id.ok());
   EXPECT_TRUE(id->open);
@@ -16,7 +16,7 @@ TEST(TenancyTest, OpenWhenNoTokens) {
 }
 
 TEST(TenancyTest, TokenGrantsOnlyItsTenant) {
-  TenantPolicy p({{"dev", "devtoken"}, {"prod", "prodtoken"}});
+  TenantPolicy p(std::vector<TenantConfig>{{"dev", "devtoken"}, {"prod", "prodtoken"}});
   auto none = p.Authenticate("", "");
   EXPECT_EQ(none.status().code(), Status::Code::kUnauthenticated);
   EXPECT_EQ(p.Authenticate("Bearer nope", "").status().code(), Status::Code::kUnauthenticated);
@@ -33,7 +33,7 @@ TEST(TenancyTest, TokenGrantsOnlyItsTenant) {
 }
 
 TEST(TenancyTest, HeaderNamesTheTenant) {
-  TenantPolicy p({{"dev", "devtoken"}});
+  TenantPolicy p(std::vector<TenantConfig>{{"dev", "devtoken"}});
   EXPECT_EQ(p.Authenticate("Bearer devtoken", "prod").status().code(),
             Status::Code::kPermissionDenied);
   auto id = p.Authenticate("Bearer devtoken", "dev");

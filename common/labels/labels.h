@@ -23,6 +23,12 @@ struct Label {
   friend auto operator<=>(const Label&, const Label&) = default;
 };
 
+// A label whose strings live elsewhere (a decoded request, a symbol table, a WAL page).
+struct LabelView {
+  std::string_view name;
+  std::string_view value;
+};
+
 class Labels {
  public:
   Labels() = default;
