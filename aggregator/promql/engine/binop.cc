@@ -1,5 +1,6 @@
 // Binary operators between vectors and scalars, with Prometheus' matching rules.
 #include <cmath>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -75,7 +76,7 @@ Vector VectorBinop(const Expr& e, const Vector& lhs_in, const Vector& rhs_in,
                    const std::vector<uint64_t>& lsig_in, const std::vector<uint64_t>& rsig_in) {
   const VectorMatching& m = MatchingOf(e);
   Vector out;
-  if (lhs_in.empty() || rhs_in.empty()) return out;
+  if ((lhs_in.empty() || rhs_in.empty()) && !m.fill_left && !m.fill_right) return out;
   const bool swap = m.card == Cardinality::kOneToMany;
   const Vector& lhs = swap ? rhs_in : lhs_in;
   const Vector& rhs = swap ? lhs_in : rhs_in;
@@ -142,6 +143,40 @@ Vector VectorBinop(const Expr& e, const Vector& lhs_in, const Vector& rhs_in,
       }
     }
     out.push_back(Sample{std::move(metric), ls.t, v, drop || ls.drop_name});
+  }
+  // fill modifiers (in the frame where lhs is the "many" side): a missing right operand
+  // takes fill_right, a missing left operand fill_left.
+  std::optional<double> fill_for_rhs = m.fill_right, fill_for_lhs = m.fill_left;
+  if (fill_for_rhs || fill_for_lhs) {
+    auto emit = [&](const Labels& metric, double fl, double fr, bool drop_in, int64_t t) {
+      if (swap) std::swap(fl, fr);
+      auto [v, keep] = ElemBinop(e.op, fl, fr);
+      if (e.return_bool) {
+        v = keep ? 1 : 0;
+      } else if (!keep) {
+        return;
+      }
+      if (IsComparisonOp(e.op) && !e.return_bool) v = fl;
+      out.push_back(Sample{metric, t, v, drop || drop_in});
+    };
+    if (fill_for_rhs) {
+      static const Labels kNone;
+      for (size_t li = 0; li < lhs.size(); ++li) {
+        if (right.count(lsig[li])) continue;
+        const Sample& ls = lhs[li];
+        emit(ResultMetric(ls.metric, kNone, m), ls.f, *fill_for_rhs, ls.drop_name, ls.t);
+      }
+    }
+    if (fill_for_lhs) {
+      std::unordered_set<uint64_t> left(lsig.begin(), lsig.end());
+      for (size_t ri = 0; ri < rhs.size(); ++ri) {
+        if (left.count(rsig[ri])) continue;
+        const Sample& rs = rhs[ri];
+        Labels metric = m.on ? rs.metric.Keep(m.matching_labels)
+                             : rs.metric.Without(m.matching_labels).WithoutMetricName();
+        emit(metric, *fill_for_lhs, rs.f, false, rs.t);
+      }
+    }
   }
   return out;
 }

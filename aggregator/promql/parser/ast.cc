@@ -194,6 +194,8 @@ std::string Expr::ToString() const {
                            JoinLabels(matching->include));
         }
       }
+      if (matching && matching->fill_left) m += " fill_left(" + FormatNumber(*matching->fill_left) + ")";
+      if (matching && matching->fill_right) m += " fill_right(" + FormatNumber(*matching->fill_right) + ")";
       return fmt::format("{} {}{}{} {}", lhs().ToString(), OpString(op),
                          return_bool ? " bool" : "", m, rhs().ToString());
     }

@@ -42,6 +42,8 @@ struct VectorMatching {
   bool on = false;                           // true: on(); false: ignoring()
   std::vector<std::string> include;          // group_left/right(...) labels
   bool explicit_matching = false;            // on/ignoring was written
+  // fill()/fill_left()/fill_right(): value for a missing left/right operand.
+  std::optional<double> fill_left, fill_right;
 };
 
 // An @ modifier: a fixed time or the query's start()/end().

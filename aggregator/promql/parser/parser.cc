@@ -231,6 +231,29 @@ class Parser {
         Unexpected(Peek());
         return nullptr;
       }
+      while ((IsKeyword(Peek(), "fill") || IsKeyword(Peek(), "fill_left") ||
+              IsKeyword(Peek(), "fill_right")) &&
+             Peek(1).type == Tok::kLParen) {
+        const Token& f = Next();
+        Next();
+        bool neg = false;
+        if (Peek().type == Tok::kSub || Peek().type == Tok::kAdd) neg = Next().type == Tok::kSub;
+        const Token& n = Peek();
+        double v;
+        if (n.type == Tok::kNumber ||
+            (n.type == Tok::kIdentifier &&
+             (EqualsIgnoreCase(n.text, "inf") || EqualsIgnoreCase(n.text, "nan")))) {
+          v = ParseNumberText(n.text);
+          Next();
+        } else {
+          Unexpected(n, "in fill modifier, expected number");
+          return nullptr;
+        }
+        if (neg) v = -v;
+        if (!Expect(Tok::kRParen, "in fill modifier, expected \")\"")) return nullptr;
+        if (IsKeyword(f, "fill") || IsKeyword(f, "fill_left")) vm.fill_left = v;
+        if (IsKeyword(f, "fill") || IsKeyword(f, "fill_right")) vm.fill_right = v;
+      }
       auto rhs = ParseBinary(op == TokenOp::kPow ? prec : prec + 1);
       if (!rhs) return nullptr;
       bin->pos = lhs->pos;
