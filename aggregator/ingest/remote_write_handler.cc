@@ -1,0 +1,248 @@
+#include "aggregator/ingest/remote_write_handler.h"
+
+#include <algorithm>
+#include <array>
+#include <map>
+
+#include <prometheus/counter.h>
+#include <prometheus/registry.h>
+
+#include "aggregator/tsdb/head/head.h"
+#include "common/base/logging.h"
+#include "common/http/headers.h"
+#include "common/remote/write_request_decoder.h"
+
+namespace abhra::ingest {
+namespace {
+
+enum class Protocol { kV1, kV2, kUnsupported };
+
+// "application/x-protobuf" (1.0), ";proto=prometheus.WriteRequest" (1.0),
+// ";proto=io.prometheus.write.v2.Request" (2.0). A missing header means 1.0, as Prometheus
+// 2.x receivers assume.
+Protocol ProtocolFor(std::string_view content_type) {
+  if (content_type.empty()) return Protocol::kV1;
+  std::string_view media = content_type.substr(0, content_type.find(';'));
+  while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
+  if (!http::EqualsIgnoreCase(media, "application/x-protobuf")) return Protocol::kUnsupported;
+  size_t p = content_type.find("proto=");
+  if (p == std::string_view::npos) return Protocol::kV1;
+  std::string_view proto = content_type.substr(p + 6);
+  proto = proto.substr(0, proto.find(';'));
+  while (!proto.empty() && (proto.back() == ' ' || proto.back() == '"')) proto.remove_suffix(1);
+  while (!proto.empty() && proto.front() == '"') proto.remove_prefix(1);
+  if (proto == "prometheus.WriteRequest") return Protocol::kV1;
+  if (proto == "io.prometheus.write.v2.Request") return Protocol::kV2;
+  return Protocol::kUnsupported;
+}
+
+std::string_view ReasonOf(const Status& s) {
+  switch (s.code()) {
+    case Status::Code::kOutOfOrder: return "out_of_order";
+    case Status::Code::kDuplicate: return "duplicate";
+    case Status::Code::kOutOfBounds: return "too_old";
+    case Status::Code::kInvalidArgument: return "invalid_labels";
+    default: return "other";
+  }
+}
+
+std::string SeriesString(std::span<const LabelView> labels) {
+  std::vector<Label> owned;
+  owned.reserve(labels.size());
+  for (const LabelView& l : labels) owned.push_back({std::string(l.name), std::string(l.value)});
+  return Labels(std::move(owned)).ToString();
+}
+
+// Per-worker scratch space, reused across requests so the hot path does not allocate.
+struct Scratch {
+  remote::DecodedWriteRequest decoded;
+  std::vector<storage::Sample> samples;
+  std::vector<LabelView> labels;  // series whose labels we extend (env from THANOS-TENANT)
+  std::vector<tsdb::SeriesSamples> batch;
+};
+
+}  // namespace
+
+struct RemoteWriteHandler::Metrics {
+  prometheus::Family<prometheus::Counter>& requests;
+  prometheus::Family<prometheus::Counter>& samples;
+  prometheus::Counter& histograms_dropped;
+  prometheus::Counter& exemplars_dropped;
+  std::mutex mu;
+  std::map<std::string, prometheus::Counter*, std::less<>> samples_by_tenant;  // guarded by mu
+
+  explicit Metrics(prometheus::Registry* r)
+      : requests(prometheus::BuildCounter()
+                     .Name("abhra_ingest_requests_total")
+                     .Help("Remote-write requests by HTTP status code.")
+                     .Register(*r)),
+        samples(prometheus::BuildCounter()
+                    .Name("abhra_ingest_samples_total")
+                    .Help("Samples accepted by remote-write, by tenant (environment).")
+                    .Register(*r)),
+        histograms_dropped(prometheus::BuildCounter()
+                               .Name("abhra_ingest_histograms_dropped_total")
+                               .Help("Native histogram samples received and not stored.")
+                               .Register(*r)
+                               .Add({})),
+        exemplars_dropped(prometheus::BuildCounter()
+                              .Name("abhra_ingest_exemplars_dropped_total")
+                              .Help("Exemplars received and not stored.")
+                              .Register(*r)
+                              .Add({})) {}
+
+  void CountRequest(int code) { requests.Add({{"code", std::to_string(code)}}).Increment(); }
+  void CountSamples(std::string_view tenant, double n) {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = samples_by_tenant.find(tenant);
+    if (it == samples_by_tenant.end()) {
+      it = samples_by_tenant
+               .emplace(std::string(tenant), &samples.Add({{"tenant", std::string(tenant)}}))
+               .first;
+    }
+    it->second->Increment(n);
+  }
+};
+
+RemoteWriteHandler::RemoteWriteHandler(tsdb::Head* head, RemoteWriteOptions options,
+                                       prometheus::Registry* registry)
+    : head_(head),
+      options_(std::move(options)),
+      policy_(options_.tenants),
+      metrics_(std::make_unique<Metrics>(registry)) {}
+
+RemoteWriteHandler::~RemoteWriteHandler() = default;
+
+void RemoteWriteHandler::RegisterRoutes(http::Router* router) {
+  router->Handle("POST", "/api/v1/write",
+                 [this](const http::Request& req, http::Response* resp) { Handle(req, resp); });
+}
+
+void RemoteWriteHandler::Handle(const http::Request& req, http::Response* resp) {
+  auto reply = [&](int code, std::string text) {
+    metrics_->CountRequest(code);
+    if (code == 204) {
+      resp->status = 204;
+      return;
+    }
+    resp->SetText(code, std::move(text));
+  };
+
+  std::string_view encoding = req.headers.GetOr("Content-Encoding");
+  if (!encoding.empty() && !http::EqualsIgnoreCase(encoding, "snappy")) {
+    return reply(415, fmt::format("unsupported Content-Encoding \"{}\": remote-write bodies must "
+                                  "be snappy block compressed",
+                                  encoding));
+  }
+  Protocol proto = ProtocolFor(req.headers.GetOr("Content-Type"));
+  if (proto == Protocol::kUnsupported) {
+    return reply(415, fmt::format("unsupported Content-Type \"{}\": want application/x-protobuf "
+                                  "(proto=prometheus.WriteRequest or "
+                                  "io.prometheus.write.v2.Request)",
+                                  req.headers.GetOr("Content-Type")));
+  }
+  auto id = policy_.Authenticate(req.headers.GetOr("Authorization"),
+                                 req.headers.GetOr(kTenantHeader));
+  if (!id.ok()) {
+    return reply(id.status().Is(Status::Code::kUnauthenticated) ? 401 : 403,
+                 id.status().message());
+  }
+
+  thread_local Scratch scratch;
+  Scratch& s = scratch;
+  s.decoded.Clear();
+  Status st = proto == Protocol::kV1
+                  ? remote::DecodeWriteRequest(req.body, options_.max_decoded_bytes, &s.decoded)
+                  : remote::DecodeWriteRequestV2(req.body, options_.max_decoded_bytes, &s.decoded);
+  if (!st.ok()) {
+    return reply(st.Is(Status::Code::kResourceExhausted) ? 413 : 400, st.message());
+  }
+
+  const remote::DecodedWriteRequest& d = s.decoded;
+  // Copy samples into the storage layout; reserve label space so views stay put.
+  s.samples.clear();
+  s.samples.reserve(d.samples.size());
+  for (const remote::SampleValue& v : d.samples) s.samples.push_back({v.timestamp_ms, v.value});
+  s.labels.clear();
+  s.labels.reserve(d.labels.size() + d.series.size());
+  s.batch.clear();
+  s.batch.reserve(d.series.size());
+  std::map<std::string_view, double> tenant_samples;
+  size_t exemplars = 0;
+  for (size_t i = 0; i < d.series.size(); ++i) {
+    const remote::SeriesView& sv = d.series[i];
+    std::span<const LabelView> labels = d.LabelsOf(sv);
+    exemplars += sv.exemplar_end - sv.exemplar_begin;
+    std::string_view env;
+    for (const LabelView& l : labels) {
+      if (l.name == kTenantLabel) {
+        env = l.value;
+        break;
+      }
+    }
+    if (Status ts = TenantPolicy::CheckSeriesTenant(*id, env); !ts.ok()) {
+      std::string msg = fmt::format("series {} ({}): {}", i, SeriesString(labels), ts.message());
+      return reply(ts.Is(Status::Code::kPermissionDenied) ? 403 : 400, std::move(msg));
+    }
+    if (env.empty() && !id->header_tenant.empty()) {
+      // Every stored series carries its environment: add env from THANOS-TENANT, in order.
+      size_t begin = s.labels.size();
+      bool inserted = false;
+      for (const LabelView& l : labels) {
+        if (!inserted && l.name > kTenantLabel) {
+          s.labels.push_back({kTenantLabel, id->header_tenant});
+          inserted = true;
+        }
+        s.labels.push_back(l);
+      }
+      if (!inserted) s.labels.push_back({kTenantLabel, id->header_tenant});
+      labels = std::span<const LabelView>(s.labels).subspan(begin, s.labels.size() - begin);
+    }
+    size_t n = sv.sample_end - sv.sample_begin;
+    if (n == 0) continue;
+    s.batch.push_back({labels, std::span<const storage::Sample>(s.samples).subspan(sv.sample_begin, n)});
+    tenant_samples[TenantPolicy::SeriesTenant(*id, env)] += static_cast<double>(n);
+  }
+  if (d.histograms_skipped > 0) metrics_->histograms_dropped.Increment(d.histograms_skipped);
+  if (exemplars > 0) metrics_->exemplars_dropped.Increment(static_cast<double>(exemplars));
+
+  tsdb::AppendBatchResult result;
+  if (!s.batch.empty()) {
+    st = head_->AppendBatch(s.batch, &result);
+    if (!st.ok()) {
+      LOG_ERROR("ingest", "append failed, nothing stored", "err={}", LogfmtValue(st.ToString()));
+      int code = st.Is(Status::Code::kUnavailable) || st.Is(Status::Code::kResourceExhausted) ? 503 : 500;
+      if (code == 503) resp->headers.Set("Retry-After", "5");
+      return reply(code, fmt::format("cannot store samples: {}", st.message()));
+    }
+  }
+  for (const auto& [tenant, n] : tenant_samples) metrics_->CountSamples(tenant, n);
+  if (proto == Protocol::kV2) {
+    resp->headers.Set("X-Prometheus-Remote-Write-Samples-Written", std::to_string(result.appended));
+    resp->headers.Set("X-Prometheus-Remote-Write-Histograms-Written", "0");
+    resp->headers.Set("X-Prometheus-Remote-Write-Exemplars-Written", "0");
+  }
+  if (result.errors.empty()) return reply(204, "");
+
+  // Some samples were rejected: the rest is stored; say what was rejected and why.
+  std::map<std::string_view, size_t> by_reason;
+  for (const tsdb::AppendError& e : result.errors) ++by_reason[ReasonOf(e.status)];
+  const tsdb::AppendError& first = result.errors.front();
+  const tsdb::SeriesSamples& fs = s.batch[first.series];
+  std::string counts;
+  for (const auto& [reason, n] : by_reason) {
+    if (!counts.empty()) counts += ", ";
+    counts += fmt::format("{} {}", n, reason);
+  }
+  std::string msg = fmt::format(
+      "{} of {} samples rejected ({}); the rest were stored. First: series {} timestamp {}: {}",
+      result.errors.size(), result.errors.size() + result.appended, counts,
+      SeriesString(fs.labels),
+      first.sample < fs.samples.size() ? fs.samples[first.sample].t : 0, first.status.message());
+  LOG_WARN("ingest", "samples rejected", "tenant={} rejected={} detail={}",
+           LogfmtValue(id->header_tenant.empty() ? "(by env label)" : id->header_tenant),
+           result.errors.size(), LogfmtValue(msg));
+  reply(400, std::move(msg));
+}
+
+}  // namespace abhra::ingest

@@ -1,0 +1,53 @@
+// POST /api/v1/write: Prometheus remote-write 1.0 (and 2.0) into the head.
+//
+// Responses, as senders expect them (interfaces.md §2):
+//   204  everything stored (2.0: with X-Prometheus-Remote-Write-*-Written headers)
+//   400  bad data, never retried: undecodable snappy/protobuf, invalid labels, or samples
+//        rejected as out of order / duplicate / too old (the rest of the request IS stored;
+//        the message counts what was rejected, by reason, with the first example)
+//   401/403  missing or unknown token / a token writing another tenant's series
+//   413  body too large (the server's limit), or decoded size over the limit
+//   415  a Content-Encoding other than snappy or a Content-Type we do not speak
+//   5xx  storage could not take it (WAL failure, shutting down): retried by senders
+// Thread-safe: requests run concurrently on the server's workers.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "aggregator/ingest/tenancy.h"
+#include "common/http/router.h"
+
+namespace prometheus {
+class Registry;
+}
+
+namespace abhra::tsdb {
+class Head;
+}
+
+namespace abhra::ingest {
+
+struct RemoteWriteOptions {
+  size_t max_decoded_bytes = 256u << 20;  // decompressed protobuf bound (snappy bomb guard)
+  std::vector<TenantConfig> tenants;
+};
+
+class RemoteWriteHandler {
+ public:
+  // REQUIRES: *head and *registry outlive the handler.
+  RemoteWriteHandler(tsdb::Head* head, RemoteWriteOptions options, prometheus::Registry* registry);
+  ~RemoteWriteHandler();
+
+  void RegisterRoutes(http::Router* router);
+  void Handle(const http::Request& request, http::Response* response);
+
+ private:
+  struct Metrics;
+  tsdb::Head* head_;
+  RemoteWriteOptions options_;
+  TenantPolicy policy_;
+  std::unique_ptr<Metrics> metrics_;
+};
+
+}  // namespace abhra::ingest
