@@ -92,5 +92,121 @@ TEST_F(EngineTest, RangeQuerySortedMatrix) {
   EXPECT_EQ(FormatSampleValue(-std::numeric_limits<double>::infinity()), "-Inf");
 }
 
+TEST_F(EngineTest, SubqueryAtAndOffset) {
+  std::vector<std::pair<int64_t, double>> s;
+  for (int i = 0; i <= 60; ++i) s.push_back({i * 10000, static_cast<double>(i)});
+  Add(Labels{{"__name__", "m"}}, s);
+  // Subquery steps are aligned to multiples of the step: (600-60, 600] at 10s -> 6 points.
+  auto v = Instant("count_over_time(m[1m:10s])", 600000);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].f, 6);
+  auto at = Instant("m @ 100", 600000);
+  ASSERT_EQ(at.size(), 1u);
+  EXPECT_EQ(at[0].f, 10);
+  EXPECT_EQ(at[0].t, 600000);  // instant vector samples carry the evaluation time
+  auto off = Instant("m offset 1m", 600000);
+  ASSERT_EQ(off.size(), 1u);
+  EXPECT_EQ(off[0].f, 54);
+  auto neg = Instant("m offset -1m", 0);
+  ASSERT_EQ(neg.size(), 1u);
+  EXPECT_EQ(neg[0].f, 6);
+  auto ts = Instant("timestamp(m @ 95)", 600000);
+  ASSERT_EQ(ts.size(), 1u);
+  EXPECT_EQ(ts[0].f, 90);
+}
+
+TEST_F(EngineTest, LabelFunctionsAndAbsent) {
+  Add(Labels{{"__name__", "up"}, {"job", "api-1"}}, {{0, 1}});
+  auto v = Instant("label_replace(up, \"svc\", \"$1\", \"job\", \"(.*)-(\\\\d)\")", 0);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].metric.Get("svc"), "api");
+  EXPECT_EQ(v[0].metric.MetricName(), "up");  // label_replace keeps the name
+  auto j = Instant("label_join(up, \"x\", \"/\", \"job\", \"__name__\")", 0);
+  ASSERT_EQ(j.size(), 1u);
+  EXPECT_EQ(j[0].metric.Get("x"), "api-1/up");
+  auto a = Instant("absent(nope{job=\"x\", env=~\"p.*\"})", 0);
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].metric.ToString(), "{job=\"x\"}");
+  EXPECT_TRUE(Instant("absent(up)", 0).empty());
+}
+
+TEST_F(EngineTest, AggregationsAndOrdering) {
+  for (int i = 0; i < 5; ++i) {
+    Add(Labels{{"__name__", "m"}, {"i", std::to_string(i)}, {"g", i % 2 ? "odd" : "even"}},
+        {{0, static_cast<double>(i)}});
+  }
+  auto top = Instant("topk(2, m)", 0);
+  ASSERT_EQ(top.size(), 2u);
+  EXPECT_EQ(top[0].f, 4);  // highest first
+  EXPECT_EQ(top[0].metric.MetricName(), "m");
+  auto by = Instant("sum by (g) (m)", 0);
+  ASSERT_EQ(by.size(), 2u);
+  double even = by[0].metric.Get("g") == "even" ? by[0].f : by[1].f;
+  EXPECT_EQ(even, 6);
+  auto q = Instant("quantile(0.5, m)", 0);
+  ASSERT_EQ(q.size(), 1u);
+  EXPECT_EQ(q[0].f, 2);
+  auto cv = Instant("count_values(\"v\", m)", 0);
+  EXPECT_EQ(cv.size(), 5u);
+  auto sorted = Instant("sort_desc(m)", 0);
+  ASSERT_EQ(sorted.size(), 5u);
+  EXPECT_EQ(sorted.front().f, 4);
+  EXPECT_EQ(sorted.back().f, 0);
+}
+
+TEST_F(EngineTest, HistogramQuantileClassic) {
+  const char* les[] = {"0.1", "1", "+Inf"};
+  double counts[] = {10, 90, 100};
+  for (int i = 0; i < 3; ++i) {
+    Add(Labels{{"__name__", "h_bucket"}, {"le", les[i]}}, {{0, counts[i]}});
+  }
+  auto v = Instant("histogram_quantile(0.5, h_bucket)", 0);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_NEAR(v[0].f, 0.1 + 0.9 * (40.0 / 80.0), 1e-12);
+  EXPECT_TRUE(v[0].metric.empty());
+}
+
+TEST_F(EngineTest, SetOperatorsAndNameCollision) {
+  Add(Labels{{"__name__", "a"}, {"x", "1"}}, {{0, 1}});
+  Add(Labels{{"__name__", "b"}, {"x", "1"}}, {{0, 2}});
+  Add(Labels{{"__name__", "b"}, {"x", "2"}}, {{0, 3}});
+  EXPECT_EQ(Instant("b and a", 0).size(), 1u);
+  EXPECT_EQ(Instant("b unless a", 0).size(), 1u);
+  EXPECT_EQ(Instant("a or b", 0).size(), 2u);
+  // Dropping __name__ makes a and b collide only when their other labels agree.
+  auto r = engine_.InstantQuery(db_, "-{x=\"1\"}", 0, opts_);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "vector cannot contain metrics with the same labelset");
+}
+
+TEST_F(EngineTest, RangeQueryErrorsAndTimeout) {
+  Add(Labels{{"__name__", "m"}}, {{0, 1}});
+  auto bad = engine_.RangeQuery(db_, "m[5m]", 0, 1000, 100, opts_);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(ClassifyQueryError(bad.status()), QueryErrorType::kBadData);
+  auto step = engine_.RangeQuery(db_, "m", 0, 1000, 0, opts_);
+  EXPECT_FALSE(step.ok());
+  QueryOptions no_time = opts_;
+  no_time.timeout = std::chrono::milliseconds(-1);
+  auto t = engine_.InstantQuery(db_, "m", 0, no_time);
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(ClassifyQueryError(t.status()), QueryErrorType::kTimeout);
+}
+
+TEST_F(EngineTest, JsonEncoding) {
+  Add(Labels{{"__name__", "m"}, {"q", "a\"b"}}, {{1500, 0.25}});
+  auto r = engine_.InstantQuery(db_, "m", 1500, opts_);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(ValueToJson(r->value),
+            R"({"resultType":"vector","result":[{"metric":{"__name__":"m","q":"a\"b"},"value":[1.5,"0.25"]}]})");
+  auto rr = engine_.RangeQuery(db_, "m", 1500, 2500, 1000, opts_);
+  ASSERT_TRUE(rr.ok());
+  EXPECT_EQ(ValueToJson(rr->value),
+            R"({"resultType":"matrix","result":[{"metric":{"__name__":"m","q":"a\"b"},"values":[[1.5,"0.25"],[2.5,"0.25"]]}]})");
+  auto s = engine_.InstantQuery(db_, "\"str\"", 4000, opts_);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(ValueToJson(s->value), R"({"resultType":"string","result":[4,"str"]})");
+}
+
 }  // namespace
 }  // namespace abhra::promql

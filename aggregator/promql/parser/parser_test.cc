@@ -112,6 +112,48 @@ TEST(ParserTest, Errors) {
   EXPECT_EQ(ErrorOf("foo{a=~\"(\"}").substr(0, 21), "1:8: parse error: inv");
 }
 
+TEST(ParserTest, ExtendedModifiers) {
+  EXPECT_EQ(Roundtrip("a + on(x) fill(0) b"), "a + on (x) fill_left(0) fill_right(0) b");
+  EXPECT_EQ(Roundtrip("a == bool fill_left(-Inf) b"), "a == bool fill_left(-Inf) b");
+  EXPECT_EQ(Roundtrip("foo[5m+30s]"), "foo[5m30s]");
+  EXPECT_EQ(Roundtrip("foo[(1h/2):1m*2]"), "foo[30m:2m]");
+  EXPECT_EQ(Roundtrip("foo offset (2 * 30s)"), "foo offset 1m");
+  EXPECT_EQ(Roundtrip("foo offset -(1m)"), "foo offset -1m");
+  EXPECT_EQ(Roundtrip("foo[step()]"), "foo[step()]");  // resolved per query
+  auto e = ParseExpr("foo[step() * 2]");
+  ASSERT_TRUE(e.ok());
+  ResolveDurationExprs(e->get(), 15000, 0);
+  EXPECT_EQ((*e)->range_ms, 30000);
+  EXPECT_EQ(Roundtrip("foo @ 1m"), "foo @ 60.000");
+  EXPECT_EQ(Roundtrip("-foo offset 5m"), "-foo offset 5m");
+  EXPECT_EQ(Roundtrip("{\"my.metric\", a=\"b\"}"), "my.metric{a=\"b\"}");
+}
+
+TEST(ParserTest, Types) {
+  auto t = [](std::string_view q) {
+    auto e = ParseExpr(q);
+    return e.ok() ? (*e)->Type() : ValueType::kNone;
+  };
+  EXPECT_EQ(t("1 + 2"), ValueType::kScalar);
+  EXPECT_EQ(t("foo + 2"), ValueType::kVector);
+  EXPECT_EQ(t("foo[5m]"), ValueType::kMatrix);
+  EXPECT_EQ(t("rate(foo[5m])[10m:]"), ValueType::kMatrix);
+  EXPECT_EQ(t("time()"), ValueType::kScalar);
+  EXPECT_EQ(t("\"s\""), ValueType::kString);
+  EXPECT_EQ(ErrorOf("-\"s\""),
+            "1:1: parse error: unary expression only allowed on expressions of type scalar or "
+            "instant vector, got \"string\"");
+  EXPECT_EQ(ErrorOf("foo[5m] + 1"),
+            "1:9: parse error: binary expression must contain only scalar and instant vector types");
+  EXPECT_EQ(ErrorOf("round(foo, 1, 2)"),
+            "1:1: parse error: expected at most 2 argument(s) in call to \"round\", got 3");
+  EXPECT_EQ(ErrorOf("sum(foo[5m])"),
+            "1:1: parse error: expected type instant vector in aggregation expression, got range vector");
+  EXPECT_EQ(ErrorOf("1 + on(x) 2"),
+            "1:3: parse error: vector matching only allowed between instant vectors");
+  EXPECT_EQ(ErrorOf("foo @ bar"), "1:7: parse error: unexpected identifier \"bar\" in @, expected timestamp");
+}
+
 TEST(LexerTest, Durations) {
   EXPECT_EQ(*ParseDuration("1h30m"), 5400000);
   EXPECT_EQ(*ParseDuration("100ms"), 100);
