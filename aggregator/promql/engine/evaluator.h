@@ -93,6 +93,8 @@ class Evaluator {
   Matrix RangeEval(const std::vector<const Expr*>& args, const StepFunc& fn);
   Matrix RangeEvalIds(const std::vector<const Expr*>& args, const StepFuncIds& fn,
                       const InitFunc& init);
+  // The same over already evaluated arguments.
+  Matrix RangeEvalMats(std::vector<Matrix> mats, const StepFuncIds& fn, const InitFunc& init);
 
  private:
   Matrix EvalVectorSelector(const Expr& e);
@@ -105,6 +107,7 @@ class Evaluator {
   Matrix EvalLabelReplace(const Expr& e);
   Matrix EvalLabelJoin(const Expr& e);
   Matrix EvalTimestampOfSelector(const Expr& call, const Expr& vs);
+  Matrix EvalInfo(const Expr& call);
 
   // Selected series with all their samples that any step may need.
   struct LoadedSeries {

@@ -44,7 +44,7 @@ const std::vector<FunctionSignature>& AllFunctions() {
       {"year", {V}, 1}, {"ts_of_max_over_time", {M}, 0}, {"ts_of_min_over_time", {M}, 0},
       {"ts_of_last_over_time", {M}, 0}, {"ts_of_first_over_time", {M}, 0},
       {"step", {}, 0, S}, {"range", {}, 0, S}, {"start", {}, 0, S}, {"end", {}, 0, S},
-      {"min_of", {S, S}, 0, S}, {"max_of", {S, S}, 0, S},
+      {"min_of", {S, S}, 0, S}, {"info", {V, V}, 1}, {"max_of", {S, S}, 0, S},
   };
   return kFunctions;
 }

@@ -789,7 +789,7 @@ class Parser {
     for (const Matcher& m : matchers) {
       if (!m.MatchesEmpty()) any_nonempty = true;
     }
-    if (!any_nonempty) {
+    if (!any_nonempty && !allow_empty_selector_) {
       Fail(pos, "vector selector must contain at least one non-empty matcher");
       return nullptr;
     }
@@ -797,10 +797,13 @@ class Parser {
     return e;
   }
 
-  bool ParseArgs(std::vector<std::unique_ptr<Expr>>* args) {
+  bool ParseArgs(std::vector<std::unique_ptr<Expr>>* args, bool info_call = false) {
     if (!Expect(Tok::kLParen, "")) return false;
     while (Peek().type != Tok::kRParen) {
+      // info()'s second argument is a label selector that may match the empty string.
+      allow_empty_selector_ = info_call && args->size() == 1;
       auto a = ParseBinary(0);
+      allow_empty_selector_ = false;
       if (!a) return false;
       args->push_back(std::move(a));
       if (Peek().type == Tok::kComma) {
@@ -825,7 +828,7 @@ class Parser {
     }
     auto e = Make(Expr::Kind::kCall);
     e->str = std::string(name.text);
-    if (!ParseArgs(&e->args)) return nullptr;
+    if (!ParseArgs(&e->args, e->str == "info")) return nullptr;
     int n = static_cast<int>(e->args.size());
     int want = static_cast<int>(sig->arg_types.size());
     if (sig->variadic == 0) {
@@ -900,6 +903,7 @@ class Parser {
   int64_t ctx_step_ms_ = -1;   // step() and range() values when known (>= 0)
   int64_t ctx_range_ms_ = -1;
   bool needs_context_ = false;
+  bool allow_empty_selector_ = false;
   Lexer lexer_;
   const std::vector<Token>& toks_;
   size_t p_ = 0;
