@@ -175,6 +175,9 @@ Status ParseScript(const std::string& text, std::vector<Command>* cmds) {
       c.load.with_nhcb = m[1].matched;
       while (i + 1 < lines.size() && !lines[i + 1].empty()) {
         ++i;
+        // Start-timestamp lines (`metric@st ...`, `@st ...`) are not supported: ignored.
+        std::string first = lines[i].substr(0, lines[i].find_first_of(" \t"));
+        if (first.ends_with("@st")) continue;
         auto d = ParseSeriesDesc(lines[i]);
         if (!d.ok()) return err(d.status().message());
         c.load.series.push_back(std::move(*d));
@@ -524,7 +527,15 @@ class Runner {
   bool TouchesNativeHistograms(const std::string& query) const {
     if (native_series_.empty()) return false;
     auto e = promql::ParseExpr(query);
-    if (!e.ok()) return false;
+    if (!e.ok()) {
+      // Unparsable here (e.g. the native-histogram-only trim operators </ and >/): skip it
+      // when it names a native histogram series.
+      for (const Labels& l : native_series_) {
+        std::string name(l.MetricName());
+        if (!name.empty() && query.find(name) != std::string::npos) return true;
+      }
+      return false;
+    }
     bool touches = false;
     std::function<void(const Expr&)> walk = [&](const Expr& x) {
       if (x.kind == Expr::Kind::kVectorSelector) {
