@@ -13,11 +13,19 @@
 #include <memory>
 #include <string>
 
+#include "aggregator/api/prometheus_api.h"
 #include "aggregator/app/config.h"
 #include "aggregator/app/data_dir.h"
 #include "common/base/status.h"
 #include "common/http/router.h"
 #include "common/http/server.h"
+
+namespace abhra::tsdb {
+class Head;
+}
+namespace abhra::ingest {
+class RemoteWriteHandler;
+}
 
 namespace abhra::aggregator {
 
@@ -38,6 +46,7 @@ class AggregatorApp {
   AggregatorApp& operator=(const AggregatorApp&) = delete;
 
   uint16_t port() const;        // the bound HTTP port
+  tsdb::Head* head() const { return head_.get(); }
   std::string address() const;  // the bound "host:port"
   bool ready() const { return ready_.load(); }
   const AggregatorOptions& options() const { return options_; }
@@ -47,13 +56,17 @@ class AggregatorApp {
   void Stop(std::chrono::milliseconds grace = std::chrono::seconds(10));
 
  private:
-  explicit AggregatorApp(AggregatorOptions options) : options_(std::move(options)) {}
+  explicit AggregatorApp(AggregatorOptions options);
   Status Init();
+  void RegisterAdminRoutes();
 
   AggregatorOptions options_;
   std::unique_ptr<DataDir> data_dir_;
   // Components are declared here, after data_dir_ and before router_/server_, so that the
   // server (declared last) is destroyed first.
+  std::unique_ptr<tsdb::Head> head_;
+  std::unique_ptr<ingest::RemoteWriteHandler> ingest_;
+  std::unique_ptr<api::PrometheusApi> api_;
   http::Router router_;
   std::unique_ptr<http::Server> server_;
   std::atomic<bool> ready_{false};
