@@ -4,18 +4,14 @@
 #include <cmath>
 #include <set>
 
-#include "aggregator/storage/storage.h"
 
 namespace abhra::probe {
 
-void LatestResults::Set(const std::string& target, const std::vector<ReportedSample>& samples) {
-  std::vector<ReportedSample> kept;
-  kept.reserve(samples.size());
-  for (const ReportedSample& s : samples) {
-    if (!storage::IsStaleNaN(s.value)) kept.push_back(s);
-  }
+void LatestResults::Set(const std::string& target,
+                        std::shared_ptr<const std::vector<ReportedSample>> samples) {
+  if (samples == nullptr) return;
   std::lock_guard<std::mutex> lock(mu_);
-  by_target_[target] = std::move(kept);
+  by_target_[target] = std::move(samples);
 }
 
 void LatestResults::Retain(const std::vector<std::string>& targets) {
@@ -30,7 +26,7 @@ std::string LatestResults::Render() const {
   std::string out;
   std::lock_guard<std::mutex> lock(mu_);
   for (const auto& [target, samples] : by_target_) {
-    for (const ReportedSample& s : samples) {
+    for (const ReportedSample& s : *samples) {
       std::string value;
       if (std::isnan(s.value)) {
         value = "NaN";

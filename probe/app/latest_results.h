@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -14,8 +15,8 @@ namespace abhra::probe {
 
 class LatestResults {
  public:
-  // Replaces the samples of `target` (stale markers are not kept).
-  void Set(const std::string& target, const std::vector<ReportedSample>& samples);
+  // Replaces the samples of `target` (shared with the ReportBuilder, not copied).
+  void Set(const std::string& target, std::shared_ptr<const std::vector<ReportedSample>> samples);
   // Keeps only the named targets.
   void Retain(const std::vector<std::string>& targets);
   // "name{labels} value timestamp_ms" lines, sorted by target then as reported.
@@ -23,7 +24,7 @@ class LatestResults {
 
  private:
   mutable std::mutex mu_;
-  std::map<std::string, std::vector<ReportedSample>> by_target_;  // guarded by mu_
+  std::map<std::string, std::shared_ptr<const std::vector<ReportedSample>>> by_target_;  // guarded by mu_
 };
 
 }  // namespace abhra::probe

@@ -14,7 +14,7 @@ Result<std::unique_ptr<ProbeApp>> ProbeApp::Create(const ProbeAppOptions& option
   ABHRA_ASSIGN_OR_RETURN(app->config_, LoadConfigFile(options.config_path));
   const ProbeConfig& cfg = app->config_;
   app->builder_ = std::make_unique<ReportBuilder>(cfg);
-  for (const Target& t : cfg.targets) app->current_targets_[t.name] = app->builder_->TargetLabels(t);
+  for (const Target& t : cfg.targets) app->current_targets_[t.name] = &t;
   if (cfg.aggregator) {
     DurableQueue::Options q;
     q.dir = cfg.aggregator->queue.dir;
@@ -132,9 +132,9 @@ void ProbeApp::Stop() {
   collector_.reset();
 }
 
-void ProbeApp::Push(const std::vector<ReportedSample>& samples) {
-  if (!sender_ || samples.empty()) return;
-  Status st = sender_->Enqueue(samples);
+void ProbeApp::Push(std::span<const ReportedSample> samples, std::span<const ReportedSample> more) {
+  if (!sender_ || samples.size() + more.size() == 0) return;
+  Status st = sender_->Enqueue(samples, more);
   if (!st.ok()) {
     counters_.enqueue_errors.fetch_add(1);
     LOG_ERROR("probe", "cannot enqueue samples", "err={}", LogfmtValue(st.ToString()));
@@ -147,17 +147,18 @@ void ProbeApp::OnResult(const Target& target, TargetResult result) {
     LOG_DEBUG("probe", "check failed", "target={} reason={} detail={}", target.name,
               result.result.failure_reason, LogfmtValue(result.result.failure_detail));
   }
-  std::vector<ReportedSample> samples;
+  std::shared_ptr<const std::vector<ReportedSample>> current;
+  std::vector<ReportedSample> stale;
   {
     std::lock_guard<std::mutex> lock(mu_);
     // A result that raced with a reload for a target that is gone or changed is dropped, so
     // it cannot resurrect series that just got their stale markers.
     auto it = current_targets_.find(target.name);
-    if (it == current_targets_.end() || !(it->second == builder_->TargetLabels(target))) return;
-    builder_->Build(target, result, &samples);
+    if (it == current_targets_.end() || !SameTargetIdentity(*it->second, target)) return;
+    current = builder_->Build(target, result, &stale);
+    latest_.Set(target.name, current);
   }
-  latest_.Set(target.name, samples);
-  Push(samples);
+  Push(*current, stale);
 }
 
 Status ProbeApp::Reload() {
@@ -187,10 +188,10 @@ Status ProbeApp::Reload() {
     config_.external_labels = next.external_labels;
     config_.targets = next.targets;
     current_targets_.clear();
-    for (const Target& t : config_.targets) current_targets_[t.name] = builder_->TargetLabels(t);
+    for (const Target& t : config_.targets) current_targets_[t.name] = &t;
   }
   latest_.Retain(names);
-  Push(stale);
+  Push(stale, {});
   scheduler_->SetTargets(std::move(next.targets));
   counters_.targets.store(static_cast<int64_t>(names.size()));
   counters_.reloads_ok.fetch_add(1);

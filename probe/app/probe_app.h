@@ -11,6 +11,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -67,13 +68,14 @@ class ProbeApp {
  private:
   ProbeApp() = default;
   void OnResult(const Target& target, TargetResult result);
-  void Push(const std::vector<ReportedSample>& samples);
+  void Push(std::span<const ReportedSample> samples, std::span<const ReportedSample> more);
 
   ProbeAppOptions options_;
   std::mutex mu_;  // guards config_ and builder_
   ProbeConfig config_;
   std::unique_ptr<ReportBuilder> builder_;
-  std::unordered_map<std::string, Labels> current_targets_;  // name → target labels
+  // name → the configured target (points into config_.targets; guarded by mu_)
+  std::unordered_map<std::string, const Target*> current_targets_;
   std::unique_ptr<DurableQueue> queue_;
   std::unique_ptr<Sender> sender_;
   std::unique_ptr<Scheduler> scheduler_;

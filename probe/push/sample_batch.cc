@@ -55,10 +55,12 @@ bool GetFixed64(std::string_view* in, uint64_t* v) {
 
 }  // namespace
 
-void EncodeSampleBatch(const std::vector<ReportedSample>& samples, std::string* dst) {
+void EncodeSampleBatch(std::span<const ReportedSample> a, std::span<const ReportedSample> b,
+                       std::string* dst) {
   std::string raw;
-  PutVarint(&raw, samples.size());
-  for (const ReportedSample& s : samples) {
+  PutVarint(&raw, a.size() + b.size());
+  for (std::span<const ReportedSample> part : {a, b}) {
+  for (const ReportedSample& s : part) {
     PutVarint(&raw, s.labels.size());
     for (const Label& l : s.labels) {
       PutString(&raw, l.name);
@@ -68,6 +70,7 @@ void EncodeSampleBatch(const std::vector<ReportedSample>& samples, std::string* 
     uint64_t bits;
     std::memcpy(&bits, &s.value, sizeof bits);
     PutFixed64(&raw, bits);
+  }
   }
   std::string compressed;
   snappy::Compress(raw.data(), raw.size(), &compressed);

@@ -2,6 +2,7 @@
 // Format in docs/queue.md. Codecs append (Encode) and consume (Decode).
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,7 +12,12 @@
 
 namespace abhra::probe {
 
-void EncodeSampleBatch(const std::vector<ReportedSample>& samples, std::string* dst);
+// Encodes `a` followed by `b` as one batch.
+void EncodeSampleBatch(std::span<const ReportedSample> a, std::span<const ReportedSample> b,
+                       std::string* dst);
+inline void EncodeSampleBatch(std::span<const ReportedSample> samples, std::string* dst) {
+  EncodeSampleBatch(samples, {}, dst);
+}
 // Appends the decoded samples to *out. Corruption on malformed input.
 Status DecodeSampleBatch(std::string_view record, std::vector<ReportedSample>* out);
 

@@ -16,14 +16,15 @@ Sender::Sender(const AggregatorConfig& config, DurableQueue* queue)
 
 Sender::~Sender() { Stop(); }
 
-Status Sender::Enqueue(const std::vector<ReportedSample>& samples) {
-  if (samples.empty()) return Status::Ok();
+Status Sender::Enqueue(std::span<const ReportedSample> samples,
+                       std::span<const ReportedSample> more) {
+  const auto n = static_cast<int64_t>(samples.size() + more.size());
+  if (n == 0) return Status::Ok();
   std::string record;
-  EncodeSampleBatch(samples, &record);
-  ABHRA_RETURN_IF_ERROR(queue_->Append(record, static_cast<uint32_t>(samples.size())));
-  stats_.samples_enqueued.fetch_add(static_cast<int64_t>(samples.size()));
-  int64_t pending = unsent_hint_.fetch_add(static_cast<int64_t>(samples.size())) +
-                    static_cast<int64_t>(samples.size());
+  EncodeSampleBatch(samples, more, &record);
+  ABHRA_RETURN_IF_ERROR(queue_->Append(record, static_cast<uint32_t>(n)));
+  stats_.samples_enqueued.fetch_add(n);
+  int64_t pending = unsent_hint_.fetch_add(n) + n;
   if (pending >= static_cast<int64_t>(config_.max_samples_per_send) * config_.shards) {
     cv_.notify_all();
   }
@@ -32,6 +33,10 @@ Status Sender::Enqueue(const std::vector<ReportedSample>& samples) {
 
 void Sender::Start() {
   stop_.store(false);
+  clients_.clear();
+  for (int i = 0; i < std::max(1, config_.shards); ++i) {
+    clients_.push_back(std::make_unique<RemoteWriteClient>(config_, &stop_));
+  }
   loop_ = std::thread([this] { Loop(); });
   // Makes appended records durable about once a second.
   flusher_ = std::thread([this] {
@@ -73,7 +78,7 @@ bool Sender::SendShard(size_t shard, std::vector<ReportedSample>* samples) {
     if (inserted) series.push_back({std::move(s.labels), {}, {}});
     series[it->second].samples.push_back({s.timestamp_ms, s.value});
   }
-  RemoteWriteClient client(config_, &stop_);
+  RemoteWriteClient& client = *clients_[shard];
   size_t next = 0;
   while (next < series.size()) {
     // One request: whole series until max_samples_per_send is reached.

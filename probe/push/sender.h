@@ -13,12 +13,14 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <vector>
 
 #include "common/base/clock.h"
 #include "probe/config/config.h"
 #include "probe/push/durable_queue.h"
+#include "probe/push/remote_write_client.h"
 #include "probe/report/report_builder.h"
 
 namespace abhra::probe {
@@ -42,7 +44,9 @@ class Sender {
   Sender& operator=(const Sender&) = delete;
 
   // Appends one batch to the queue (durable after the next flush, at most about a second).
-  Status Enqueue(const std::vector<ReportedSample>& samples);
+  Status Enqueue(const std::vector<ReportedSample>& samples) { return Enqueue(samples, {}); }
+  // Both lists as one batch (a result's samples and its stale markers).
+  Status Enqueue(std::span<const ReportedSample> samples, std::span<const ReportedSample> more);
   void Start();
   // Flushes the queue and stops; a round in flight is abandoned and re-sent after restart.
   void Stop();
@@ -59,6 +63,8 @@ class Sender {
   AggregatorConfig config_;
   DurableQueue* queue_;
   PushStats stats_;
+  // One keep-alive client per shard; shard i is only ever used by one thread at a time.
+  std::vector<std::unique_ptr<RemoteWriteClient>> clients_;
   std::atomic<bool> stop_{false};
   std::atomic<int64_t> unsent_hint_{0};  // samples enqueued since the last round started
   std::mutex mu_;

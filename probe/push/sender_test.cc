@@ -147,7 +147,9 @@ TEST_F(SenderTest, DeliversEverythingInOrderPerSeries) {
   for (int round = 0; round < 20; ++round) {
     for (int t = 0; t < 10; ++t) ASSERT_TRUE(sender.Enqueue(Batch(t, 1000 + round)).ok());
   }
-  ASSERT_TRUE(WaitFor([&] { return agg_.Accepted() == 1000; })) << agg_.Accepted();
+  ASSERT_TRUE(WaitFor([&] {
+    return agg_.Accepted() == 1000 && sender.stats().samples_sent.load() == 1000;
+  })) << agg_.Accepted();
   sender.Stop();
   auto series = agg_.Series();
   EXPECT_EQ(series.size(), 50u);

@@ -1,6 +1,7 @@
 #include "probe/report/report_builder.h"
 
 #include <unordered_set>
+#include <memory>
 
 #include "aggregator/storage/storage.h"
 
@@ -44,7 +45,7 @@ Labels ReportBuilder::TargetLabels(const Target& target) const {
 
 size_t ReportBuilder::tracked_series() const {
   size_t n = 0;
-  for (const auto& [name, t] : targets_) n += t.series.size();
+  for (const auto& [name, t] : targets_) n += t.last ? t.last->size() : 0;
   return n;
 }
 
@@ -59,16 +60,31 @@ Labels WithName(const Labels& base, std::string_view name, const std::vector<Lab
 
 }  // namespace
 
-void ReportBuilder::Build(const Target& target, const TargetResult& result,
-                          std::vector<ReportedSample>* out) {
+bool SameTargetIdentity(const Target& a, const Target& b) {
+  return a.name == b.name && a.service == b.service && a.kind == b.kind &&
+         a.Instance() == b.Instance() && a.labels == b.labels;
+}
+
+std::shared_ptr<const std::vector<ReportedSample>> ReportBuilder::Build(
+    const Target& target, const TargetResult& result, std::vector<ReportedSample>* stale) {
   TargetSeries& state = targets_[target.name];
-  Labels base = TargetLabels(target);
-  if (!(state.target_labels == base)) state.target_labels = base;
+  if (state.target_labels.empty() || !SameTargetIdentity(state.identity, target)) {
+    state.target_labels = TargetLabels(target);
+    state.identity.name = target.name;
+    state.identity.service = target.service;
+    state.identity.kind = target.kind;
+    state.identity.labels = target.labels;
+    state.identity.http.request.url = target.http.request.url;
+    state.identity.tcp.address = target.tcp.address;
+    state.identity.scrape.request.url = target.scrape.request.url;
+  }
+  const Labels& base = state.target_labels;
   const int64_t ts = result.timestamp_ms;
   const CheckResult& r = result.result;
-  size_t first = out->size();
+  auto current = std::make_shared<std::vector<ReportedSample>>();
+  current->reserve(r.scrape ? r.scraped.size() + 5 : r.samples.size() + 4);
   auto emit = [&](Labels labels, double v, int64_t t) {
-    out->push_back({std::move(labels), t, v});
+    current->push_back({std::move(labels), t, v});
   };
 
   if (r.scrape) {
@@ -96,15 +112,21 @@ void ReportBuilder::Build(const Target& target, const TargetResult& result,
   emit(WithName(base, "abhra_target_info", info_labels), 1, ts);
 
   // Staleness: what was reported last time and not now.
-  std::unordered_map<uint64_t, Labels> current;
-  current.reserve(out->size() - first);
-  for (size_t i = first; i < out->size(); ++i) {
-    current.emplace((*out)[i].labels.Hash(), (*out)[i].labels);
+  if (state.last) {
+    std::unordered_set<uint64_t> now;
+    now.reserve(current->size());
+    for (const ReportedSample& s : *current) now.insert(s.labels.Hash());
+    for (const ReportedSample& s : *state.last) {
+      if (now.count(s.labels.Hash()) == 0) stale->push_back({s.labels, ts, storage::StaleNaN()});
+    }
   }
-  for (auto& [hash, labels] : state.series) {
-    if (current.count(hash) == 0) out->push_back({labels, ts, storage::StaleNaN()});
-  }
-  state.series = std::move(current);
+  state.last = current;
+  return current;
+}
+
+std::shared_ptr<const std::vector<ReportedSample>> ReportBuilder::Last(const std::string& target) const {
+  auto it = targets_.find(target);
+  return it == targets_.end() ? nullptr : it->second.last;
 }
 
 void ReportBuilder::Reload(const ProbeConfig& config, int64_t now_ms,
@@ -121,7 +143,9 @@ void ReportBuilder::Reload(const ProbeConfig& config, int64_t now_ms,
       ++it;
       continue;
     }
-    for (auto& [hash, labels] : it->second.series) out->push_back({labels, now_ms, storage::StaleNaN()});
+    if (it->second.last) {
+      for (const ReportedSample& s : *it->second.last) out->push_back({s.labels, now_ms, storage::StaleNaN()});
+    }
     it = targets_.erase(it);
   }
 }

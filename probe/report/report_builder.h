@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -36,8 +37,11 @@ class ReportBuilder {
  public:
   explicit ReportBuilder(const ProbeConfig& config);
 
-  // Appends the samples of one result (and stale markers for vanished series) to *out.
-  void Build(const Target& target, const TargetResult& result, std::vector<ReportedSample>* out);
+  // Returns the samples of one result (shared and immutable; also what Last() returns next)
+  // and appends stale markers for the series that vanished since the last result to *stale.
+  std::shared_ptr<const std::vector<ReportedSample>> Build(const Target& target,
+                                                           const TargetResult& result,
+                                                           std::vector<ReportedSample>* stale);
 
   // Switches to a new configuration. Targets that are gone, or whose labels changed, get
   // stale markers at now_ms for every series they last reported.
@@ -48,10 +52,15 @@ class ReportBuilder {
 
   size_t tracked_series() const;
 
+  // The samples of the target's latest result (without stale markers); null if none. Shared
+  // and immutable, so the app can serve it without another copy.
+  std::shared_ptr<const std::vector<ReportedSample>> Last(const std::string& target) const;
+
  private:
   struct TargetSeries {
+    Target identity;  // name, service, instance and labels the cached target_labels came from
     Labels target_labels;
-    std::unordered_map<uint64_t, Labels> series;  // by Labels::Hash()
+    std::shared_ptr<const std::vector<ReportedSample>> last;  // for staleness and serving
     std::string last_version;
   };
   void BuildScrape(const Labels& base, const TargetResult& result, std::vector<ReportedSample>* out);
@@ -61,6 +70,9 @@ class ReportBuilder {
   std::map<std::string, std::string> external_labels_;
   std::unordered_map<std::string, TargetSeries> targets_;  // by target name
 };
+
+// True when two targets produce the same series labels (name, service, instance, labels).
+bool SameTargetIdentity(const Target& a, const Target& b);
 
 // Prometheus' honor_labels merge of a scraped sample's labels with the target's labels.
 Labels MergeScrapedLabels(const Labels& target_labels, const Labels& scraped, bool honor_labels);

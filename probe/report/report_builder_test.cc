@@ -23,6 +23,14 @@ const ReportedSample* Find(const std::vector<ReportedSample>& v, const std::stri
   return nullptr;
 }
 
+// The current samples followed by the stale markers, as the probe pushes them.
+void Build(ReportBuilder* b, const Target& t, const TargetResult& r, std::vector<ReportedSample>* out) {
+  std::vector<ReportedSample> stale;
+  auto current = b->Build(t, r, &stale);
+  out->insert(out->end(), current->begin(), current->end());
+  out->insert(out->end(), stale.begin(), stale.end());
+}
+
 std::string All(const std::vector<ReportedSample>& v) {
   std::string out;
   for (const ReportedSample& s : v) out += fmt::format("{} {}\n", s.labels.ToString(), s.value);
@@ -38,7 +46,7 @@ TEST(ReportBuilder, CheckSeriesCarryTargetLabelsAndReason) {
   r.result.Add("probe_http_status_code", 503);
   r.result.Add("probe_http_duration_seconds", 0.1, {{"phase", "connect"}});
   std::vector<ReportedSample> out;
-  b.Build(cfg.targets[0], r, &out);
+  Build(&b, cfg.targets[0], r, &out);
   const std::string base =
       "cluster=\"eu-1\", env=\"prod\", instance=\"http://h:1/x\", job=\"api\", region=\"eu\", "
       "service=\"pay\", team=\"core\"";
@@ -65,13 +73,13 @@ TEST(ReportBuilder, StaleMarkersWhenSeriesVanish) {
   TargetResult failing{"api", 1000, 1, {}};
   failing.result.Fail(reason::kTimeout, "t");
   std::vector<ReportedSample> out;
-  b.Build(cfg.targets[0], failing, &out);
+  Build(&b, cfg.targets[0], failing, &out);
 
   TargetResult ok{"api", 2000, 1, {}};
   ok.result.success = true;
   ok.result.version = "1.0";
   out.clear();
-  b.Build(cfg.targets[0], ok, &out);
+  Build(&b, cfg.targets[0], ok, &out);
   int stale = 0;
   for (const ReportedSample& s : out) {
     if (storage::IsStaleNaN(s.value)) {
@@ -89,7 +97,7 @@ TEST(ReportBuilder, StaleMarkersWhenSeriesVanish) {
   TargetResult fail2{"api", 3000, 1, {}};
   fail2.result.Fail(reason::kDns, "d");
   out.clear();
-  b.Build(cfg.targets[0], fail2, &out);
+  Build(&b, cfg.targets[0], fail2, &out);
   bool found = false;
   for (const ReportedSample& s : out) {
     if (s.labels.MetricName() == "abhra_target_info") {
@@ -132,7 +140,7 @@ TEST(ReportBuilder, ScrapeHonorLabels) {
   r.result.duration_seconds = 0.01;
   r.result.scraped.push_back({Labels{{"__name__", "m"}, {"job", "inner"}}, 7, 900});
   std::vector<ReportedSample> out;
-  b.Build(cfg.targets[0], r, &out);
+  Build(&b, cfg.targets[0], r, &out);
   bool up = false, m = false, count = false;
   for (const ReportedSample& s : out) {
     if (s.labels.MetricName() == "up") up = s.value == 1;
