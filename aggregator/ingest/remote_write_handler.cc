@@ -9,32 +9,11 @@
 
 #include "aggregator/tsdb/head/head.h"
 #include "common/base/logging.h"
-#include "common/http/headers.h"
+#include "common/remote/protocol.h"
 #include "common/remote/write_request_decoder.h"
 
 namespace abhra::ingest {
 namespace {
-
-enum class Protocol { kV1, kV2, kUnsupported };
-
-// "application/x-protobuf" (1.0), ";proto=prometheus.WriteRequest" (1.0),
-// ";proto=io.prometheus.write.v2.Request" (2.0). A missing header means 1.0, as Prometheus
-// 2.x receivers assume.
-Protocol ProtocolFor(std::string_view content_type) {
-  if (content_type.empty()) return Protocol::kV1;
-  std::string_view media = content_type.substr(0, content_type.find(';'));
-  while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
-  if (!http::EqualsIgnoreCase(media, "application/x-protobuf")) return Protocol::kUnsupported;
-  size_t p = content_type.find("proto=");
-  if (p == std::string_view::npos) return Protocol::kV1;
-  std::string_view proto = content_type.substr(p + 6);
-  proto = proto.substr(0, proto.find(';'));
-  while (!proto.empty() && (proto.back() == ' ' || proto.back() == '"')) proto.remove_suffix(1);
-  while (!proto.empty() && proto.front() == '"') proto.remove_prefix(1);
-  if (proto == "prometheus.WriteRequest") return Protocol::kV1;
-  if (proto == "io.prometheus.write.v2.Request") return Protocol::kV2;
-  return Protocol::kUnsupported;
-}
 
 std::string_view ReasonOf(const Status& s) {
   switch (s.code()) {
@@ -128,19 +107,11 @@ void RemoteWriteHandler::Handle(const http::Request& req, http::Response* resp) 
     resp->SetText(code, std::move(text));
   };
 
-  std::string_view encoding = req.headers.GetOr("Content-Encoding");
-  if (!encoding.empty() && !http::EqualsIgnoreCase(encoding, "snappy")) {
-    return reply(415, fmt::format("unsupported Content-Encoding \"{}\": remote-write bodies must "
-                                  "be snappy block compressed",
-                                  encoding));
+  if (Status enc = remote::CheckContentEncoding(req.headers.GetOr("Content-Encoding")); !enc.ok()) {
+    return reply(415, enc.message());
   }
-  Protocol proto = ProtocolFor(req.headers.GetOr("Content-Type"));
-  if (proto == Protocol::kUnsupported) {
-    return reply(415, fmt::format("unsupported Content-Type \"{}\": want application/x-protobuf "
-                                  "(proto=prometheus.WriteRequest or "
-                                  "io.prometheus.write.v2.Request)",
-                                  req.headers.GetOr("Content-Type")));
-  }
+  auto proto = remote::ProtocolFromContentType(req.headers.GetOr("Content-Type"));
+  if (!proto.ok()) return reply(415, proto.status().message());
   auto id = policy_.Authenticate(req.headers.GetOr("Authorization"),
                                  req.headers.GetOr(kTenantHeader));
   if (!id.ok()) {
@@ -151,7 +122,7 @@ void RemoteWriteHandler::Handle(const http::Request& req, http::Response* resp) 
   thread_local Scratch scratch;
   Scratch& s = scratch;
   s.decoded.Clear();
-  Status st = proto == Protocol::kV1
+  Status st = *proto == remote::ProtocolVersion::kV1
                   ? remote::DecodeWriteRequest(req.body, options_.max_decoded_bytes, &s.decoded)
                   : remote::DecodeWriteRequestV2(req.body, options_.max_decoded_bytes, &s.decoded);
   if (!st.ok()) {
@@ -217,7 +188,7 @@ void RemoteWriteHandler::Handle(const http::Request& req, http::Response* resp) 
     }
   }
   for (const auto& [tenant, n] : tenant_samples) metrics_->CountSamples(tenant, n);
-  if (proto == Protocol::kV2) {
+  if (*proto == remote::ProtocolVersion::kV2) {
     resp->headers.Set("X-Prometheus-Remote-Write-Samples-Written", std::to_string(result.appended));
     resp->headers.Set("X-Prometheus-Remote-Write-Histograms-Written", "0");
     resp->headers.Set("X-Prometheus-Remote-Write-Exemplars-Written", "0");
@@ -234,11 +205,15 @@ void RemoteWriteHandler::Handle(const http::Request& req, http::Response* resp) 
     if (!counts.empty()) counts += ", ";
     counts += fmt::format("{} {}", n, reason);
   }
-  std::string msg = fmt::format(
-      "{} of {} samples rejected ({}); the rest were stored. First: series {} timestamp {}: {}",
-      result.errors.size(), result.errors.size() + result.appended, counts,
-      SeriesString(fs.labels),
-      first.sample < fs.samples.size() ? fs.samples[first.sample].t : 0, first.status.message());
+  // Label errors already name their series; sample errors get series and timestamp here.
+  std::string where =
+      first.status.Is(Status::Code::kInvalidArgument)
+          ? std::string()
+          : fmt::format("series {} timestamp {}: ", SeriesString(fs.labels),
+                        first.sample < fs.samples.size() ? fs.samples[first.sample].t : 0);
+  std::string msg = fmt::format("{} of {} samples rejected ({}); the rest were stored. First: {}{}",
+                                result.errors.size(), result.errors.size() + result.appended,
+                                counts, where, first.status.message());
   LOG_WARN("ingest", "samples rejected", "tenant={} rejected={} detail={}",
            LogfmtValue(id->header_tenant.empty() ? "(by env label)" : id->header_tenant),
            result.errors.size(), LogfmtValue(msg));
