@@ -24,12 +24,14 @@ void FindTimeRange(const Expr& e, int64_t start, int64_t end, int64_t lookback,
   switch (e.kind) {
     case Expr::Kind::kVectorSelector:
       *mint = std::min(*mint, at_of(e, start) - e.offset_ms - lookback);
-      *maxt = std::max(*maxt, at_of(e, end) - e.offset_ms);
+      *maxt = std::max(*maxt, at_of(e, end) - e.offset_ms + (e.smoothed ? lookback : 0));
       return;
     case Expr::Kind::kMatrixSelector: {
       const Expr& vs = *e.args[0];
-      *mint = std::min(*mint, at_of(vs, start) - vs.offset_ms - e.range_ms);
-      *maxt = std::max(*maxt, at_of(vs, end) - vs.offset_ms);
+      const bool extend = vs.anchored || vs.smoothed;
+      *mint = std::min(*mint, at_of(vs, start) - vs.offset_ms - e.range_ms -
+                                  (extend ? lookback : 0));
+      *maxt = std::max(*maxt, at_of(vs, end) - vs.offset_ms + (vs.smoothed ? lookback : 0));
       return;
     }
     case Expr::Kind::kSubquery: {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <span>
 #include <set>
 #include <unordered_map>
 
@@ -90,6 +91,60 @@ uint64_t SignatureOf(const Labels& l, bool on, const std::vector<std::string>& n
 }
 
 Labels DropMetricName(const Labels& l) { return l.WithoutMetricName(); }
+
+namespace {
+double Interpolate(const FPoint& p1, const FPoint& p2, int64_t t, bool is_counter,
+                   bool left_edge) {
+  double y1 = p1.f, y2 = p2.f;
+  if (is_counter && y2 < y1) {
+    if (left_edge) {
+      y1 = 0;
+    } else {
+      y2 += y1;
+    }
+  }
+  return y1 + (y2 - y1) * static_cast<double>(t - p1.t) / static_cast<double>(p2.t - p1.t);
+}
+
+// Go's sort.Search(n, pred): the first index in [0, n) where pred holds, else n.
+template <typename Pred>
+size_t SearchFirst(size_t n, Pred pred) {
+  size_t i = 0, j = n;
+  while (i < j) {
+    size_t h = (i + j) / 2;
+    if (!pred(h)) {
+      i = h + 1;
+    } else {
+      j = h;
+    }
+  }
+  return i;
+}
+}  // namespace
+
+std::vector<FPoint> ExtendFloats(std::span<const FPoint> f, int64_t mint, int64_t maxt,
+                                 bool smoothed) {
+  if (f.empty()) return {};
+  size_t last = f.size() - 1;
+  size_t first = SearchFirst(last, [&](size_t i) { return f[i].t > mint; });
+  first = first > 0 ? first - 1 : 0;
+  if (smoothed) last = SearchFirst(last, [&](size_t i) { return f[i].t >= maxt; });
+  if (f[last].t <= mint) return {};
+  double left = (smoothed && f[first].t < mint && first + 1 < f.size())
+                    ? Interpolate(f[first], f[first + 1], mint, false, true)
+                    : f[first].f;
+  double right = (smoothed && last > 0 && f[last].t > maxt)
+                     ? Interpolate(f[last - 1], f[last], maxt, false, false)
+                     : f[last].f;
+  if (f[first].t <= mint) ++first;
+  int64_t last_i = static_cast<int64_t>(last);
+  if (f[last].t >= maxt) --last_i;
+  std::vector<FPoint> out;
+  out.push_back({mint, left});
+  for (int64_t i = static_cast<int64_t>(first); i <= last_i; ++i) out.push_back(f[i]);
+  out.push_back({maxt, right});
+  return out;
+}
 
 void Evaluator::CheckDeadline() {
   if (std::chrono::steady_clock::now() > ctx_.deadline) {
@@ -185,7 +240,7 @@ Matrix Evaluator::EvalVectorSelector(const Expr& e) {
   const int64_t lookback = ctx_.opts->lookback_delta_ms;
   int64_t first_ref = AtTime(e, start_);
   int64_t last_ref = AtTime(e, end_);
-  auto series = Select(e, first_ref - lookback, last_ref);
+  auto series = Select(e, first_ref - lookback, last_ref + (e.smoothed ? lookback : 0));
   Matrix out;
   for (LoadedSeries& ls : series) {
     Series s;
@@ -195,9 +250,17 @@ Matrix Evaluator::EvalVectorSelector(const Expr& e) {
       auto it = std::upper_bound(pts.begin(), pts.end(), ref,
                                  [](int64_t t, const FPoint& p) { return t < p.t; });
       if (it == pts.begin()) continue;
+      auto next = it;
       --it;
       if (it->t <= ref - lookback || storage::IsStaleNaN(it->f)) continue;
-      s.floats.push_back({ts, it->f});
+      double v = it->f;
+      if (e.smoothed && it->t < ref && next != pts.end() && next->t <= ref + lookback &&
+          !storage::IsStaleNaN(next->f)) {
+        // smoothed: linear interpolation between the samples around the reference time.
+        v = it->f + (next->f - it->f) * static_cast<double>(ref - it->t) /
+                        static_cast<double>(next->t - it->t);
+      }
+      s.floats.push_back({ts, v});
     }
     ReleaseSamples(static_cast<int64_t>(pts.size()));
     if (s.floats.empty()) continue;
@@ -233,14 +296,19 @@ Matrix Evaluator::EvalRangeAt(const Expr& e) {
   if (e.kind == Expr::Kind::kMatrixSelector) {
     const Expr& vs = *e.args[0];
     int64_t ref = AtTime(vs, start_);
-    auto series = Select(vs, ref - e.range_ms + 1, ref);
+    const int64_t lookback = ctx_.opts->lookback_delta_ms;
+    const bool extend = vs.anchored || vs.smoothed;
+    int64_t lo_t = ref - e.range_ms - (extend ? lookback : 0);
+    int64_t hi_t = ref + (vs.smoothed ? lookback : 0);
+    auto series = Select(vs, lo_t + 1, hi_t);
     for (LoadedSeries& ls : series) {
       Series s;
       s.metric = std::move(ls.metric);
       for (const FPoint& p : ls.points) {
-        if (p.t > ref - e.range_ms && p.t <= ref && !storage::IsStaleNaN(p.f)) {
-          s.floats.push_back(p);
-        }
+        if (p.t > lo_t && p.t <= hi_t && !storage::IsStaleNaN(p.f)) s.floats.push_back(p);
+      }
+      if (extend && !s.floats.empty()) {
+        s.floats = ExtendFloats(s.floats, ref - e.range_ms, ref, vs.smoothed);
       }
       if (!s.floats.empty()) out.push_back(std::move(s));
     }
@@ -439,11 +507,29 @@ Matrix Evaluator::EvalRangeFunction(const Expr& call, size_t mi) {
   int64_t range = 0;
   const Expr* at_src = nullptr;
   std::vector<LoadedSeries> series;
+  bool anchored = false, smoothed = false;
+  const int64_t lookback = ctx_.opts->lookback_delta_ms;
   if (arg.kind == Expr::Kind::kMatrixSelector) {
     const Expr& vs = *arg.args[0];
     range = arg.range_ms;
     at_src = &vs;
-    series = Select(vs, AtTime(vs, start_) - range + 1, AtTime(vs, end_));
+    anchored = vs.anchored;
+    smoothed = vs.smoothed;
+    if (anchored || smoothed) {
+      static const std::set<std::string> kAnchored = {"changes", "delta", "increase", "rate",
+                                                     "resets"};
+      static const std::set<std::string> kSmoothed = {"delta", "increase", "rate"};
+      if (anchored && !kAnchored.count(call.str)) {
+        ThrowExecution("anchored modifier can only be used with: changes, delta, increase, "
+                       "rate, resets - not with " + call.str);
+      }
+      if (smoothed && !kSmoothed.count(call.str)) {
+        ThrowExecution("smoothed modifier can only be used with: delta, increase, rate - not "
+                       "with " + call.str);
+      }
+    }
+    series = Select(vs, AtTime(vs, start_) - range + 1 - (anchored || smoothed ? lookback : 0),
+                    AtTime(vs, end_) + (smoothed ? lookback : 0));
     for (LoadedSeries& ls : series) {
       std::erase_if(ls.points, [](const FPoint& p) { return storage::IsStaleNaN(p.f); });
     }
@@ -470,21 +556,34 @@ Matrix Evaluator::EvalRangeFunction(const Expr& call, size_t mi) {
     const auto& pts = ls.points;
     size_t lo = 0, hi = 0;
     int step = 0;
+    std::vector<FPoint> extended;
     for (int64_t ts = start_; ts <= end_; ts += interval_, ++step) {
       int64_t ref = AtTime(*at_src, ts);
       int64_t from = ref - range;
-      // Window (from, ref]; ref never decreases from step to step.
-      while (lo < pts.size() && pts[lo].t <= from) ++lo;
+      // Window (from, ref], widened by the lookback delta for anchored/smoothed selectors;
+      // ref never decreases from step to step.
+      int64_t lo_t = from - (anchored || smoothed ? lookback : 0);
+      int64_t hi_t = ref + (smoothed ? lookback : 0);
+      while (lo < pts.size() && pts[lo].t <= lo_t) ++lo;
       if (hi < lo) hi = lo;
-      while (hi < pts.size() && pts[hi].t <= ref) ++hi;
+      while (hi < pts.size() && pts[hi].t <= hi_t) ++hi;
       if (hi <= lo) continue;
+      std::span<const FPoint> window(pts.data() + lo, hi - lo);
+      const bool rate_like = fname == "rate" || fname == "increase" || fname == "delta";
+      if ((anchored || smoothed) && !rate_like) {
+        extended = ExtendFloats(window, from, ref, smoothed);
+        if (extended.empty()) continue;
+        window = extended;
+      }
       for (size_t i = 0; i < call.args.size(); ++i) {
         if (!scalar_args[i].empty() && step < static_cast<int>(scalar_args[i][0].floats.size())) {
           sargs[i] = scalar_args[i][0].floats[step].f;
         }
       }
       RangeArgs r;
-      r.points = std::span<const FPoint>(pts.data() + lo, hi - lo);
+      r.points = window;
+      r.anchored = anchored;
+      r.smoothed = smoothed;
       r.range_start = from;
       r.range_end = ref;
       r.range_ms = range;

@@ -44,7 +44,17 @@ struct RangeArgs {
   int64_t range_end = 0;    // inclusive, ms
   int64_t range_ms = 0;
   const Labels* metric = nullptr;
+  // anchored/smoothed selectors: `points` then starts at range_start and ends at range_end
+  // with synthetic edge points (see ExtendFloats).
+  bool anchored = false;
+  bool smoothed = false;
 };
+
+// Trims a widened window back to [mint, maxt] with a point exactly at each edge: the last
+// sample at or before the edge (anchored) or the value interpolated there (smoothed), as
+// Prometheus' extendFloats. Empty when no sample lies after mint.
+std::vector<FPoint> ExtendFloats(std::span<const FPoint> f, int64_t mint, int64_t maxt,
+                                 bool smoothed);
 
 class Evaluator {
  public:

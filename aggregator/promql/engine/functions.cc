@@ -586,6 +586,61 @@ bool CallRangeFunction(Evaluator& ev, const Expr& call, const RangeArgs& r,
   const std::string& n = call.str;
   auto pts = r.points;
   const size_t cnt = pts.size();
+  if ((n == "rate" || n == "increase" || n == "delta") && (r.anchored || r.smoothed)) {
+    // Prometheus' extendedRate over the window widened by the lookback delta.
+    const bool is_counter = n != "delta";
+    const bool smoothed = r.smoothed;
+    if (cnt == 0) return false;
+    size_t last = cnt - 1;
+    size_t first = 0;
+    {
+      size_t i = 0, j = last;
+      while (i < j) {
+        size_t h = (i + j) / 2;
+        if (!(pts[h].t > r.range_start)) i = h + 1; else j = h;
+      }
+      first = i > 0 ? i - 1 : 0;
+    }
+    if (smoothed) {
+      size_t i = 0, j = last;
+      while (i < j) {
+        size_t h = (i + j) / 2;
+        if (!(pts[h].t >= r.range_end)) i = h + 1; else j = h;
+      }
+      last = i;
+    }
+    if (pts[last].t <= r.range_start) return false;
+    if (pts[first].t > r.range_end) return false;  // only data after the range
+    auto interp = [&](const FPoint& p1, const FPoint& p2, int64_t t, bool left_edge) {
+      double y1 = p1.f, y2 = p2.f;
+      // A counter reset between the two samples: the counter restarted from 0.
+      if (is_counter && y2 < y1) y1 = 0;
+      (void)left_edge;
+      return y1 + (y2 - y1) * static_cast<double>(t - p1.t) / static_cast<double>(p2.t - p1.t);
+    };
+    double left = (smoothed && pts[first].t < r.range_start && first + 1 < cnt)
+                      ? interp(pts[first], pts[first + 1], r.range_start, true)
+                      : pts[first].f;
+    double right = (smoothed && last > 0 && pts[last].t > r.range_end)
+                       ? interp(pts[last - 1], pts[last], r.range_end, false)
+                       : pts[last].f;
+    double result = right - left;
+    if (is_counter) {
+      int64_t lo = static_cast<int64_t>(first), hi = static_cast<int64_t>(last);
+      if (pts[first].t <= r.range_start) ++lo;
+      if (pts[last].t >= r.range_end) --hi;
+      double correction = 0, prev = left;
+      for (int64_t i = lo; i <= hi; ++i) {
+        if (pts[i].f < prev) correction += prev;
+        prev = pts[i].f;
+      }
+      if (right < prev) correction += prev;
+      result += correction;
+    }
+    if (n == "rate") result /= static_cast<double>(r.range_ms) / 1000;
+    *out = result;
+    return true;
+  }
   if (n == "rate" || n == "increase" || n == "delta") {
     bool is_counter = n != "delta";
     bool is_rate = n == "rate";

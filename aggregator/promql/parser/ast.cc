@@ -170,10 +170,13 @@ std::string Expr::ToString() const {
   switch (kind) {
     case Kind::kNumber: return FormatNumber(number);
     case Kind::kString: return QuoteString(str);
-    case Kind::kVectorSelector: return SelectorBody(*this) + AtOffset(*this);
+    case Kind::kVectorSelector:
+      return SelectorBody(*this) + (anchored ? " anchored" : "") + (smoothed ? " smoothed" : "") +
+             AtOffset(*this);
     case Kind::kMatrixSelector:
       return SelectorBody(*args[0]) + "[" +
              (range_text.empty() ? FormatDuration(range_ms) : range_text) + "]" +
+             (args[0]->anchored ? " anchored" : "") + (args[0]->smoothed ? " smoothed" : "") +
              AtOffset(*args[0]);
     case Kind::kSubquery:
       return args[0]->ToString() + "[" +
@@ -231,6 +234,8 @@ std::unique_ptr<Expr> Expr::Clone() const {
   e->str = str;
   e->matchers = matchers;
   e->offset_ms = offset_ms;
+  e->anchored = anchored;
+  e->smoothed = smoothed;
   e->at = at;
   e->at_ms = at_ms;
   e->range_ms = range_ms;

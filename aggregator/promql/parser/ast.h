@@ -63,6 +63,10 @@ struct Expr {
 
   // kVectorSelector, kSubquery: modifiers.
   int64_t offset_ms = 0;
+  // Range selector modifiers (on the inner selector of a kMatrixSelector): anchored takes the
+  // last sample at or before each window edge, smoothed interpolates at the edges.
+  bool anchored = false;
+  bool smoothed = false;
   AtKind at = AtKind::kNone;
   int64_t at_ms = 0;        // when at == kTime
   // kMatrixSelector / kSubquery: range; kSubquery: step (0 = default resolution).

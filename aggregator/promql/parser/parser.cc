@@ -524,6 +524,17 @@ class Parser {
         e = std::move(ms);
         continue;
       }
+      if ((IsKeyword(t, "anchored") || IsKeyword(t, "smoothed")) &&
+          (e->kind == Expr::Kind::kMatrixSelector || e->kind == Expr::Kind::kVectorSelector)) {
+        Next();
+        Expr& vs = e->kind == Expr::Kind::kMatrixSelector ? *e->args[0] : *e;
+        if (vs.anchored || vs.smoothed) {
+          Fail(t.pos, "anchored and smoothed modifiers may only be set once");
+          return nullptr;
+        }
+        (IsKeyword(t, "anchored") ? vs.anchored : vs.smoothed) = true;
+        continue;
+      }
       if (IsKeyword(t, "offset")) {
         Next();
         Expr* target = ModifierTarget(e.get());
