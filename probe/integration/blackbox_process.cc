@@ -1,4 +1,5 @@
 #include "probe/integration/blackbox_process.h"
+#include "probe/integration/child_process.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -15,65 +16,20 @@
 #include <sstream>
 #include <thread>
 
-extern char** environ;
 
 namespace abhra::probe::testing {
-namespace {
-
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-size_t Append(char* data, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
-  return size * n;
-}
-
-}  // namespace
-
-Result<std::string> HttpGet(const std::string& url) {
-  CURL* e = curl_easy_init();
-  std::string body;
-  curl_easy_setopt(e, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Append);
-  curl_easy_setopt(e, CURLOPT_WRITEDATA, &body);
-  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 20000L);
-  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-  CURLcode code = curl_easy_perform(e);
-  long status = 0;
-  curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
-  curl_easy_cleanup(e);
-  if (code != CURLE_OK) return Status::Unavailable(fmt::format("GET {}: {}", url, curl_easy_strerror(code)));
-  if (status < 200 || status > 299) return Status::Unavailable(fmt::format("GET {}: status {}", url, status));
-  return body;
-}
-
 Result<std::unique_ptr<BlackboxProcess>> BlackboxProcess::Start(const std::string& dir,
                                                                 const std::string& config_yaml) {
   if (::access(kBlackboxBinary, X_OK) != 0) return Status::NotFound("blackbox_exporter not installed");
   std::string config = dir + "/blackbox.yml";
   std::ofstream(config) << config_yaml;
   std::unique_ptr<BlackboxProcess> p(new BlackboxProcess());
-  p->port_ = FreePort();
+  p->port_ = FreeLoopbackPort();
   std::string listen = fmt::format("--web.listen-address=127.0.0.1:{}", p->port_);
   std::string config_flag = "--config.file=" + config;
   std::string log = dir + "/blackbox.log";
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  const char* argv[] = {kBlackboxBinary, listen.c_str(), config_flag.c_str(), "--log.level=warn", nullptr};
-  int rc = posix_spawn(&p->pid_, kBlackboxBinary, &actions, nullptr, const_cast<char**>(argv), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return Status::Internal(fmt::format("posix_spawn blackbox_exporter: {}", rc));
+  p->pid_ = SpawnProcess({kBlackboxBinary, listen, config_flag, "--log.level=warn"}, log);
+  if (p->pid_ < 0) return Status::Internal("cannot start blackbox_exporter");
   for (int i = 0; i < 200; ++i) {
     if (HttpGet(fmt::format("http://127.0.0.1:{}/-/healthy", p->port_)).ok()) return p;
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
@@ -85,11 +41,7 @@ Result<std::unique_ptr<BlackboxProcess>> BlackboxProcess::Start(const std::strin
 }
 
 BlackboxProcess::~BlackboxProcess() {
-  if (pid_ > 0) {
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-  }
+  TerminateProcess(pid_);
 }
 
 Result<std::map<std::string, double>> BlackboxProcess::Probe(const std::string& module,

@@ -31,7 +31,4 @@ class BlackboxProcess {
   int port_ = 0;
 };
 
-// An HTTP GET with libcurl; the body on 2xx.
-Result<std::string> HttpGet(const std::string& url);
-
 }  // namespace abhra::probe::testing
