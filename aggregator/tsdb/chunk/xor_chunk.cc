@@ -290,7 +290,7 @@ bool XorIterator::Next() {
     if (b > (uint64_t{1} << (sz - 1))) b -= uint64_t{1} << sz;
     dod = static_cast<int64_t>(b);
   }
-  tdelta_ = static_cast<uint64_t>(static_cast<int64_t>(tdelta_) + dod);
+  tdelta_ += static_cast<uint64_t>(dod);  // wraps like Go's uint64(int64(tDelta) + dod)
   t_ = static_cast<int64_t>(static_cast<uint64_t>(t_) + tdelta_);
   return ReadValue();
 }
