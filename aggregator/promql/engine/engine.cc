@@ -139,6 +139,8 @@ Result<QueryResult> ExecResolved(storage::Queryable& db, const Expr& expr, int64
   ctx.query_end = end;
   ctx.query_step = instant ? 0 : step;
   ctx.query = query;
+  int64_t current_samples = 0;
+  ctx.current_samples = &current_samples;
   QueryResult result;
   try {
     Evaluator ev(ctx, start, end, instant ? 1 : step);

@@ -153,8 +153,8 @@ void Evaluator::CheckDeadline() {
 }
 
 void Evaluator::AddSamples(int64_t n) {
-  current_samples_ += n;
-  if (current_samples_ > ctx_.opts->max_samples) {
+  *ctx_.current_samples += n;
+  if (*ctx_.current_samples > ctx_.opts->max_samples) {
     throw EvalError{Status::ResourceExhausted(std::string(kTooManySamplesMessage))};
   }
   if (++deadline_counter_ % 64 == 0) CheckDeadline();
@@ -286,9 +286,8 @@ Matrix Evaluator::EvalSubqueryPoints(const Expr& e, int64_t* range_ms, int64_t* 
   if (sub_start > hi) return {};
   Evaluator sub(ctx_, sub_start, hi, step);
   EvalValue v = sub.Eval(*e.args[0]);
-  Matrix m = std::move(std::get<Matrix>(v));
-  AddSamples(CountPoints(m));
-  return m;
+  // The inner evaluation already counted these points against the shared limit.
+  return std::move(std::get<Matrix>(v));
 }
 
 Matrix Evaluator::EvalRangeAt(const Expr& e) {
@@ -390,6 +389,7 @@ Matrix Evaluator::RangeEvalMats(std::vector<Matrix> mats, const StepFuncIds& fn,
         s.floats.push_back({ts, smp.f});
         out.push_back(std::move(s));
       }
+      for (const Matrix& m : mats) ReleaseSamples(CountPoints(m));
       return out;
     }
     for (Sample& smp : res) {
@@ -411,6 +411,7 @@ Matrix Evaluator::RangeEvalMats(std::vector<Matrix> mats, const StepFuncIds& fn,
       }
     }
   }
+  for (const Matrix& m : mats) ReleaseSamples(CountPoints(m));
   return out;
 }
 
@@ -431,6 +432,7 @@ Matrix Evaluator::EvalTimestampOfSelector(const Expr& call, const Expr& e) {
       if (it->t <= ref - lookback || storage::IsStaleNaN(it->f)) continue;
       s.floats.push_back({ts, static_cast<double>(it->t) / 1000.0});
     }
+    ReleaseSamples(static_cast<int64_t>(pts.size()) - static_cast<int64_t>(s.floats.size()));
     if (s.floats.empty()) continue;
     s.metric = std::move(ls.metric);
     out.push_back(std::move(s));
@@ -591,6 +593,7 @@ Matrix Evaluator::EvalRangeFunction(const Expr& call, size_t mi) {
       double v = 0;
       if (CallRangeFunction(*this, call, r, sargs, ts, &v)) s.floats.push_back({ts, v});
     }
+    ReleaseSamples(static_cast<int64_t>(pts.size()));
     if (s.floats.empty()) continue;
     if ((fname == "rate" || fname == "increase") && !absent_over_time) {
       std::string_view mn = ls.metric.MetricName();

@@ -67,6 +67,8 @@ class Evaluator {
     int64_t query_end = 0;
     int64_t query_step = 0;  // 0 for instant queries
     std::string_view query;  // the query text, for positions in annotations ("" if unknown)
+    // Samples currently held by the query (all evaluators of one query share it).
+    int64_t* current_samples = nullptr;
   };
 
   Evaluator(const Context& ctx, int64_t start, int64_t end, int64_t interval)
@@ -84,7 +86,7 @@ class Evaluator {
 
   void CheckDeadline();
   void AddSamples(int64_t n);
-  void ReleaseSamples(int64_t n) { current_samples_ -= n; }
+  void ReleaseSamples(int64_t n) { *ctx_.current_samples -= n; }
   Annotations& annos() { return *ctx_.annos; }
   // " (line:col)" of `e` in the query, as Prometheus appends to annotations.
   std::string PosSuffix(const Expr& e) const;
@@ -130,7 +132,6 @@ class Evaluator {
 
   Context ctx_;
   int64_t start_, end_, interval_;
-  int64_t current_samples_ = 0;
   int64_t deadline_counter_ = 0;
 };
 
