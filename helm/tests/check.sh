@@ -5,7 +5,10 @@
 #    from Debian's golang packages, GOPATH mode, no network) and runs its unit tests.
 # 2. Renders the chart with the defaults and with each ci/*-values.yaml, with and without the
 #    monitoring.coreos.com/v1 capability, and checks every manifest with check_manifests.py.
-# 3. Negative cases: values violating values.schema.json, duplicate probe names and a broken
+# 3. When the binaries are built (ABHRA_BIN_DIR, default build/bin), starts abhra-aggregator with
+#    the rendered args and config and probes its /-/ready and /-/healthy, and runs
+#    abhra-probe --check-config on every rendered probe config.
+# 4. Negative cases: values violating values.schema.json, duplicate probe names and a broken
 #    manifest must all be rejected with a clear message.
 #
 # Exit 0 = pass, 1 = fail, 77 = skipped (Go toolchain or libraries missing; install them with
@@ -149,6 +152,15 @@ render_and_check with-files --probes dev:dev-1 --rules present --dashboards pres
 grep -q 'grafana_folder: "Abhra (dev)"' "$OUT/with-files.yaml" \
   && pass "dashboards ConfigMap carries the folder annotation" || fail "dashboards folder annotation missing"
 
+echo "== the real binaries with the rendered args and configs (when built)"
+BIN_DIR="${ABHRA_BIN_DIR:-$(dirname "$HELM_DIR")/build/bin}"
+if "$PY" "$HERE/run_with_binaries.py" "$BIN_DIR" "$OUT/defaults.yaml" "$OUT/dev.yaml" \
+    "$OUT/staging.yaml" "$OUT/prod.yaml" "$OUT/variants.yaml"; then
+  pass "binaries in $BIN_DIR accept the chart's args and configs (or are not built)"
+else
+  fail "a binary rejected what the chart renders"
+fi
+
 echo "== negative cases"
 # expect_reject NAME PATTERN... -- RENDER_ARGS: the render must fail and stderr match every PATTERN.
 expect_reject() {
@@ -171,6 +183,9 @@ aggregator:
   replicaCount: two
   port: 70000
   image: {tag: latest}
+  config:
+    alertmanagers:
+      - url: http://alertmanager:9093
 containerSecurityContext:
   readOnlyRootFilesystem: false
 probes:
@@ -185,6 +200,7 @@ expect_reject schema-violations \
   "aggregator.replicaCount: Invalid type. Expected: integer, given: string" \
   "aggregator.port: Must be less than or equal to 65535" \
   "aggregator.image.tag" \
+  "aggregator.config.alertmanagers.0: Invalid type. Expected: string, given: object" \
   "containerSecurityContext.readOnlyRootFilesystem" \
   "probes.0: cluster is required" \
   "probes.0.environment: Does not match pattern" \

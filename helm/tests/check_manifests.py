@@ -17,7 +17,10 @@ import sys
 
 import yaml
 
-AGGREGATOR_FLAGS = {"--data-dir", "--listen", "--config", "--log.level"}
+# aggregator/main.cc and probe/config/docs/config.md.
+AGGREGATOR_FLAGS = {"--data-dir", "--listen", "--config", "--log.level", "--http.handler-threads",
+                    "--http.max-connections", "--http.max-body-bytes", "--shutdown.grace-seconds"}
+AGGREGATOR_CONFIG_KEYS = {"tenants", "storage", "alertmanagers"}
 PROBE_FLAGS = {"--config", "--listen", "--check-config"}
 PROBE_CONFIG_KEYS = {"environment", "cluster", "external_labels", "global", "aggregator", "targets"}
 RESERVED_EXTERNAL = {"env", "cluster", "job", "instance", "service"}
@@ -252,7 +255,12 @@ def check_aggregator(sts, objects, c):
             c.expect(kind in ("ConfigMap", "Secret"), cw, f"--config {flags['--config']} is not on a ConfigMap/Secret mount")
             if kind == "ConfigMap" and c.expect(cm is not None, cw, "--config ConfigMap not rendered"):
                 cfg = yaml.safe_load((cm.get("data") or {}).get(flags["--config"].rsplit("/", 1)[1], "") or "")
-                c.expect(isinstance(cfg, dict), cw, "aggregator config.yaml is not a mapping")
+                if c.expect(isinstance(cfg, dict), cw, "aggregator config.yaml is not a mapping"):
+                    for k in cfg:
+                        c.expect(k in AGGREGATOR_CONFIG_KEYS, cw, f"aggregator config has unknown key {k!r}")
+                    for am in cfg.get("alertmanagers") or []:
+                        c.expect(isinstance(am, str) and re.match(r"^https?://.+", am), cw,
+                                 f"alertmanagers entry {am!r} is not a URL string")
     # Governing headless Service.
     svc_name = (sts.get("spec") or {}).get("serviceName")
     svc = [o for o in objects if o["kind"] == "Service" and o["metadata"]["name"] == svc_name]

@@ -972,10 +972,7 @@ func run(args []string) error {
 			return fmt.Errorf("failed parsing --set data: %v", err)
 		}
 	}
-	// --set values are int64/bool/string; round-trip through JSON like every other value.
-	j, _ := json.Marshal(user)
-	user = map[string]interface{}{}
-	_ = json.Unmarshal(j, &user)
+	// As in Helm, --set integers stay int64 (values files give float64).
 	vals := deepCopy(user).(map[string]interface{})
 	coalesce(vals, ch.Values, "")
 	if err := validateSchema(ch.Metadata.Name, ch.Schema, vals); err != nil {
