@@ -5,7 +5,9 @@
 #   2. every environment (plus one unlisted environment, which takes the fallback values) and
 #      the global template render, and every rendered file passes `promtool check rules`;
 #   3. the renderer rejects an unknown placeholder and an inconsistent error budget;
-#   4. `promtool test rules` on alerts/tests/*_test.yaml against the rendered files.
+#   4. `promtool test rules` on alerts/tests/*_test.yaml against the rendered files;
+#   5. alertmanager.example.yml passes `amtool check-config` and routes every severity used
+#      in defaults.yaml as documented (skipped with a note when amtool is missing).
 # Exit 0 all good, 1 a check failed, 77 promtool (or python3 with PyYAML) missing.
 set -uo pipefail
 
@@ -150,6 +152,36 @@ for t in "$here"/tests/*_test.yaml; do
     fail "promtool test rules $name"; echo "$out"
   fi
 done
+
+# --- 5. Alertmanager example: config valid, severities routed as documented -----------------
+AMTOOL="${AMTOOL:-amtool}"
+if command -v "$AMTOOL" >/dev/null 2>&1; then
+  am="$here/alertmanager.example.yml"
+  if out="$("$AMTOOL" check-config "$am" 2>&1)"; then
+    echo "ok: amtool check-config alertmanager.example.yml"
+  else
+    fail "amtool check-config alertmanager.example.yml"; echo "$out"
+  fi
+  severities="$(python3 -c '
+import sys, yaml
+c = yaml.safe_load(open(sys.argv[1]))
+sections = [c["global"]] + list(c["environments"].values())
+print(" ".join(sorted({v for s in sections for k, v in s.items() if k.startswith("severity_")})))
+' "$here/defaults.yaml")"
+  declare -A want=([critical]="abhra-incidents,page" [warning]="abhra-incidents,ticket" [info]="abhra-incidents")
+  for sev in $severities; do
+    got="$("$AMTOOL" config routes test --config.file="$am" alertname=AbhraTargetDown env=prod severity="$sev" 2>/dev/null)"
+    if [[ -z "${want[$sev]:-}" ]]; then
+      fail "severity $sev used in defaults.yaml has no documented route in alertmanager.example.yml"
+    elif [[ "$got" != "${want[$sev]}" ]]; then
+      fail "severity=$sev routes to '$got', want '${want[$sev]}'"
+    else
+      echo "ok: severity=$sev -> $got"
+    fi
+  done
+else
+  echo "note: amtool not found: alertmanager.example.yml not checked"
+fi
 
 if ((failures > 0)); then
   echo "alerts/check.sh: $failures check(s) failed"
