@@ -135,6 +135,21 @@ class Evaluator {
   int64_t deadline_counter_ = 0;
 };
 
+inline const Expr& Unparen(const Expr& e) {
+  const Expr* p = &e;
+  while (p->kind == Expr::Kind::kParen) p = p->args[0].get();
+  return *p;
+}
+
+inline int64_t CountPoints(const Matrix& m) {
+  int64_t n = 0;
+  for (const Series& s : m) n += static_cast<int64_t>(s.floats.size());
+  return n;
+}
+
+// Labels for absent()/absent_over_time(): the equality matchers of a plain selector.
+Labels AbsentLabels(const Expr& arg);
+
 // Label-set helpers shared by the operator implementations.
 uint64_t SignatureOf(const Labels& l, bool on, const std::vector<std::string>& names);
 Labels DropMetricName(const Labels& l);
