@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -75,20 +76,32 @@ class SeriesRegistry {
 
   struct Stripe {
     mutable std::mutex mu;
-    std::vector<MemSeries*> slots;  // guarded by mu: null = empty, kTombstone = deleted
+    std::vector<uintptr_t> slots;  // guarded by mu: kEmpty, kTombstone or Slot(series)
     size_t used = 0;                // guarded by mu: live + tombstones
   };
-  static MemSeries* const kTombstone;
+  static constexpr uintptr_t kEmpty = 0;
+  static constexpr uintptr_t kTombstone = 1;
 
   static size_t StripeOf(uint64_t hash) { return hash & (kStripes - 1); }
+  // A slot holds the series pointer with the top 16 bits of its hash in the (unused) top
+  // 16 bits of the pointer, so probing skips non-matching series without touching them.
+  static uintptr_t Tag(uint64_t hash) { return static_cast<uintptr_t>(hash >> 48) << 48; }
+  static MemSeries* Ptr(uintptr_t slot) {
+    return reinterpret_cast<MemSeries*>(slot & ((uintptr_t{1} << 48) - 1));
+  }
+  static uintptr_t Slot(MemSeries* s) { return reinterpret_cast<uintptr_t>(s) | Tag(s->hash); }
+
   template <typename Eq>
   static MemSeries* FindLocked(const Stripe& st, uint64_t hash, const Eq& eq) {
     if (st.slots.empty()) return nullptr;
     size_t mask = st.slots.size() - 1;
+    const uintptr_t tag = Tag(hash);
     for (size_t i = (hash >> 10) & mask;; i = (i + 1) & mask) {
-      MemSeries* s = st.slots[i];
-      if (s == nullptr) return nullptr;
-      if (s != kTombstone && s->hash == hash && eq(*s)) return s;
+      uintptr_t slot = st.slots[i];
+      if (slot == kEmpty) return nullptr;
+      if (slot == kTombstone || (slot & ~((uintptr_t{1} << 48) - 1)) != tag) continue;
+      MemSeries* s = Ptr(slot);
+      if (s->hash == hash && eq(*s)) return s;
     }
   }
   void InsertLocked(Stripe& st, MemSeries* s);
