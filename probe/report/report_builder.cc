@@ -68,15 +68,12 @@ bool SameTargetIdentity(const Target& a, const Target& b) {
 std::shared_ptr<const std::vector<ReportedSample>> ReportBuilder::Build(
     const Target& target, const TargetResult& result, std::vector<ReportedSample>* stale) {
   TargetSeries& state = targets_[target.name];
-  if (state.target_labels.empty() || !SameTargetIdentity(state.identity, target)) {
+  if (state.target_labels.empty() || state.service != target.service ||
+      state.instance != target.Instance() || state.labels != target.labels) {
     state.target_labels = TargetLabels(target);
-    state.identity.name = target.name;
-    state.identity.service = target.service;
-    state.identity.kind = target.kind;
-    state.identity.labels = target.labels;
-    state.identity.http.request.url = target.http.request.url;
-    state.identity.tcp.address = target.tcp.address;
-    state.identity.scrape.request.url = target.scrape.request.url;
+    state.service = target.service;
+    state.instance = target.Instance();
+    state.labels = target.labels;
   }
   const Labels& base = state.target_labels;
   const int64_t ts = result.timestamp_ms;

@@ -58,7 +58,10 @@ class ReportBuilder {
 
  private:
   struct TargetSeries {
-    Target identity;  // name, service, instance and labels the cached target_labels came from
+    // What the cached target_labels were made from.
+    std::string service;
+    std::string instance;
+    std::map<std::string, std::string> labels;
     Labels target_labels;
     std::shared_ptr<const std::vector<ReportedSample>> last;  // for staleness and serving
     std::string last_version;
