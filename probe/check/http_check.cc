@@ -98,7 +98,6 @@ CheckResult HttpCheck::Finish(CURL* easy, CURLcode code) {
         }
       }
     }
-    result.Add("probe_failed_due_to_regex", regex_failed ? 1 : 0);
     if (cfg.version.kind == VersionSource::Kind::kJsonField && json) {
       if (const nlohmann::json* v = cfg.version.json_field->Lookup(*json); v && !v->is_null()) {
         result.version = JsonScalarToString(*v);
@@ -107,6 +106,8 @@ CheckResult HttpCheck::Finish(CURL* easy, CURLcode code) {
       result.version = VersionFromHeader(cfg.version, transfer_);
     }
   }
+  // Always present, as in blackbox_exporter (0 when no response was checked).
+  result.Add("probe_failed_due_to_regex", regex_failed ? 1 : 0);
   return result;
 }
 
