@@ -1,4 +1,5 @@
 // Binary operators between vectors and scalars, with Prometheus' matching rules.
+#include <algorithm>
 #include <cmath>
 #include <optional>
 #include <unordered_map>
@@ -45,13 +46,18 @@ const VectorMatching& MatchingOf(const Expr& e) {
 }
 
 Labels ResultMetric(const Labels& lhs, const Labels& rhs, const VectorMatching& m) {
-  Labels out = lhs;
+  Labels out;
   if (m.card == Cardinality::kOneToOne) {
-    if (m.on) {
-      out = lhs.Keep(m.matching_labels);
-    } else {
-      for (const auto& n : m.matching_labels) out.Del(n);
+    std::vector<Label> kept;
+    kept.reserve(lhs.size());
+    for (const Label& l : lhs) {
+      bool listed = std::find(m.matching_labels.begin(), m.matching_labels.end(), l.name) !=
+                    m.matching_labels.end();
+      if (listed == m.on) kept.push_back(l);
     }
+    out = Labels::FromSorted(std::move(kept));
+  } else {
+    out = lhs;
   }
   for (const auto& n : m.include) {
     std::string_view v = rhs.Get(n);
@@ -82,47 +88,53 @@ Vector VectorBinop(const Expr& e, const Vector& lhs_in, const Vector& rhs_in,
   const Vector& rhs = swap ? lhs_in : rhs_in;
   const std::vector<uint64_t>& lsig = swap ? rsig_in : lsig_in;
   const std::vector<uint64_t>& rsig = swap ? lsig_in : rsig_in;
-  std::unordered_map<uint64_t, const Sample*> right;
+  // The "one" side sorted by signature: no per-step hash-node allocations.
+  std::vector<std::pair<uint64_t, uint32_t>> right;
   right.reserve(rhs.size());
-  for (size_t ri = 0; ri < rhs.size(); ++ri) {
-    const Sample& rs = rhs[ri];
-    uint64_t sig = rsig[ri];
-    auto [it, inserted] = right.emplace(sig, &rs);
-    if (!inserted) {
-      Labels matched = m.on ? rs.metric.Keep(m.matching_labels)
-                            : rs.metric.Without(m.matching_labels).WithoutMetricName();
-      auto fmt_labels = [](const Labels& l) {
-        std::string s = "{";
-        for (size_t i = 0; i < l.size(); ++i) {
-          if (i) s += ", ";
-          s += l[i].name + "=\"" + EscapeLabelValue(l[i].value) + "\"";
-        }
-        return s + "}";
-      };
-      ThrowExecution(fmt::format(
-          "found duplicate series for the match group {} on the {} hand-side of the operation: "
-          "[{}, {}];many-to-many matching not allowed: matching labels must be unique on one "
-          "side",
-          fmt_labels(matched), swap ? "left" : "right",
-          fmt_labels(std::min(rs.metric, it->second->metric)),
-          fmt_labels(std::max(rs.metric, it->second->metric))));
-    }
+  for (size_t ri = 0; ri < rhs.size(); ++ri) right.push_back({rsig[ri], static_cast<uint32_t>(ri)});
+  std::sort(right.begin(), right.end());
+  for (size_t i = 1; i < right.size(); ++i) {
+    if (right[i].first != right[i - 1].first) continue;
+    const Sample& rs = rhs[right[i].second];
+    const Sample& other = rhs[right[i - 1].second];
+    Labels matched = m.on ? rs.metric.Keep(m.matching_labels)
+                          : rs.metric.Without(m.matching_labels).WithoutMetricName();
+    auto fmt_labels = [](const Labels& l) {
+      std::string s = "{";
+      for (size_t k = 0; k < l.size(); ++k) {
+        if (k) s += ", ";
+        s += l[k].name + "=\"" + EscapeLabelValue(l[k].value) + "\"";
+      }
+      return s + "}";
+    };
+    ThrowExecution(fmt::format(
+        "found duplicate series for the match group {} on the {} hand-side of the operation: "
+        "[{}, {}];many-to-many matching not allowed: matching labels must be unique on one "
+        "side",
+        fmt_labels(matched), swap ? "left" : "right",
+        fmt_labels(std::min(rs.metric, other.metric)),
+        fmt_labels(std::max(rs.metric, other.metric))));
   }
-  std::unordered_set<uint64_t> matched_one;  // one-to-one: signatures already matched
+  auto find_right = [&](uint64_t sig) -> int64_t {
+    auto it = std::lower_bound(right.begin(), right.end(), std::make_pair(sig, uint32_t{0}));
+    if (it == right.end() || it->first != sig) return -1;
+    return it->second;
+  };
+  std::vector<char> matched_one(rhs.size(), 0);  // one-to-one: right samples already matched
   std::unordered_map<uint64_t, std::unordered_set<uint64_t>> matched;
   const bool drop = ShouldDropMetricName(e.op) || e.return_bool;
   for (size_t li = 0; li < lhs.size(); ++li) {
     const Sample& ls = lhs[li];
     uint64_t sig = lsig[li];
-    auto it = right.find(sig);
-    if (it == right.end()) continue;
-    const Sample& rs = *it->second;
+    int64_t ri = find_right(sig);
+    if (ri < 0) continue;
+    const Sample& rs = rhs[ri];
     double fl = ls.f, fr = rs.f;
     if (swap) std::swap(fl, fr);
     auto [v, keep] = ElemBinop(e.op, fl, fr);
     if (m.card == Cardinality::kOneToOne) {
       // Checked before comparison filtering, as Prometheus does.
-      if (!matched_one.insert(sig).second) {
+      if (matched_one[ri]++) {
         ThrowExecution(
             "multiple matches for labels: many-to-one matching must be explicit "
             "(group_left/group_right)");
@@ -136,7 +148,7 @@ Vector VectorBinop(const Expr& e, const Vector& lhs_in, const Vector& rhs_in,
     if (IsComparisonOp(e.op) && !e.return_bool) v = swap ? fr : fl;
     Labels metric = ResultMetric(ls.metric, rs.metric, m);
     if (m.card != Cardinality::kOneToOne) {
-      uint64_t h = metric.Hash();
+      uint64_t h = LabelsKey(metric);
       auto& set = matched[sig];
       if (!set.insert(h).second) {
         ThrowExecution("multiple matches for labels: grouping labels must ensure unique matches");
@@ -162,7 +174,7 @@ Vector VectorBinop(const Expr& e, const Vector& lhs_in, const Vector& rhs_in,
     if (fill_for_rhs) {
       static const Labels kNone;
       for (size_t li = 0; li < lhs.size(); ++li) {
-        if (right.count(lsig[li])) continue;
+        if (find_right(lsig[li]) >= 0) continue;
         const Sample& ls = lhs[li];
         emit(ResultMetric(ls.metric, kNone, m), ls.f, *fill_for_rhs, ls.drop_name, ls.t);
       }

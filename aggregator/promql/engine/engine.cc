@@ -63,7 +63,7 @@ Status ApplyDelayedNameRemoval(Matrix* m) {
   std::unordered_map<uint64_t, size_t> index;
   Matrix out;
   for (Series& s : *m) {
-    uint64_t h = s.metric.Hash();
+    uint64_t h = LabelsKey(s.metric);
     auto it = index.find(h);
     if (it == index.end()) {
       index.emplace(h, out.size());

@@ -326,13 +326,14 @@ Matrix Evaluator::RangeEvalMats(std::vector<Matrix> mats, const StepFuncIds& fn,
       return out;
     }
     for (Sample& smp : res) {
-      uint64_t h = smp.metric.Hash();
+      uint64_t h = LabelsKey(smp.metric);
       auto it = index.find(h);
       if (it == index.end()) {
         index.emplace(h, std::make_pair(out.size(), ts));
         Series s;
         s.metric = std::move(smp.metric);
         s.drop_name = smp.drop_name;
+        s.floats.reserve(static_cast<size_t>((end_ - ts) / interval_) + 1);
         s.floats.push_back({ts, smp.f});
         out.push_back(std::move(s));
       } else {

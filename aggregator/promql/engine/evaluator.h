@@ -19,6 +19,7 @@
 #include "aggregator/promql/engine/value.h"
 #include "aggregator/promql/parser/ast.h"
 #include "aggregator/storage/storage.h"
+#include "common/labels/hash.h"
 
 namespace abhra::promql {
 
@@ -149,6 +150,16 @@ inline int64_t CountPoints(const Matrix& m) {
 
 // Labels for absent()/absent_over_time(): the equality matchers of a plain selector.
 Labels AbsentLabels(const Expr& arg);
+
+// Hash of a label set without allocating (equal sets hash equal; engine-internal only).
+inline uint64_t LabelsKey(const Labels& l) {
+  uint64_t h = 0x9e3779b97f4a7c15ull;
+  for (const Label& x : l) {
+    h = HashString(x.name, h);
+    h = HashString(x.value, h ^ 0xff);
+  }
+  return h;
+}
 
 // Label-set helpers shared by the operator implementations.
 uint64_t SignatureOf(const Labels& l, bool on, const std::vector<std::string>& names);

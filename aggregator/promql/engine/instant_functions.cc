@@ -164,7 +164,7 @@ const std::string& StringArg(const Expr& e) {
 void CheckNoDuplicateLabelsets(const Vector& v) {
   std::unordered_map<uint64_t, int> seen;
   for (const Sample& s : v) {
-    if (seen[s.metric.Hash()]++) {
+    if (seen[LabelsKey(s.metric)]++) {
       ThrowExecution("vector cannot contain metrics with the same labelset");
     }
   }
