@@ -300,7 +300,9 @@ Vector CallInstantFunction(Evaluator& ev, const Expr& call, std::vector<Vector>&
     const std::string& repl = StringArg(*call.args[2]);
     const std::string& src = StringArg(*call.args[3]);
     const std::string& regex = StringArg(*call.args[4]);
-    RE2 re("^(?s:" + regex + ")$");
+    RE2::Options re_opts;
+    re_opts.set_log_errors(false);
+    RE2 re("^(?s:" + regex + ")$", re_opts);
     if (!re.ok()) ThrowExecution("invalid regular expression in label_replace(): " + regex);
     if (!ValidLabelNameUtf8(dst)) {
       ThrowExecution("invalid destination label name in label_replace(): " + dst);
