@@ -50,6 +50,9 @@ struct HeadOptions {
   int64_t chunk_range_ms = 2 * 3600 * 1000;
   bool wal_enabled = true;
   WalOptions wal;  // fsync policy, segment size
+  // Threads appending replayed samples: 0 = cores - 1 (at most 4); 1 = the reading thread
+  // applies them itself.
+  int replay_workers = 0;
   // Self metrics go here; when null the head keeps a private registry (see registry()).
   prometheus::Registry* registry = nullptr;
 };
