@@ -328,6 +328,19 @@ TEST_F(HeadTest, WalReplayAfterReopenEqualsAppended) {
       EXPECT_EQ(std::bit_cast<uint64_t>(g[i].v), std::bit_cast<uint64_t>(v[i].v));
     }
   }
+  // Sharded replay (several workers) gives the same head.
+  {
+    ASSERT_TRUE(h->Close().ok());
+    h.reset();
+    HeadOptions o;
+    o.replay_workers = 3;
+    o.wal.fsync = FsyncPolicy::kNever;
+    auto sharded = Head::Open(dir_.string(), o);
+    ASSERT_TRUE(sharded.ok());
+    EXPECT_EQ(Query(**sharded, kMin, kMax, All()), got);
+    ASSERT_TRUE((*sharded)->Close().ok());
+    h = OpenHead();
+  }
   // New series after reopen get fresh refs; old refs still resolve.
   auto app = h->MakeAppender();
   auto r = app->Append(0, Labels{{"__name__", "new"}}, 500000, 1);
