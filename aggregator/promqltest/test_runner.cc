@@ -5,7 +5,7 @@
 #include <functional>
 #include <limits>
 #include <map>
-#include <regex>
+#include <re2/re2.h>
 #include <sstream>
 
 #include "aggregator/promql/engine/engine.h"
@@ -41,11 +41,11 @@ std::string Trim(std::string s) {
 struct Expect {
   std::string type;  // ordered|fail|warn|no_warn|info|no_info
   std::string message;
-  std::optional<std::regex> regex;  // nullopt with empty message: match anything
+  std::shared_ptr<const RE2> regex;  // Go regexp syntax; unanchored search
   bool any = false;
   bool Matches(const std::string& s) const {
     if (any) return true;
-    if (regex) return std::regex_search(s, *regex);
+    if (regex) return RE2::PartialMatch(s, *regex);
     return message == s;
   }
 };
@@ -63,7 +63,7 @@ struct EvalCmd {
   int64_t start = 0, end = 0, step = 0, eval_time = 0;
   bool fail = false, warn = false, ordered = false, info = false;
   std::string expected_fail_message;
-  std::optional<std::regex> expected_fail_regexp;
+  std::shared_ptr<const RE2> expected_fail_regexp;
   std::vector<Expect> expects;
   bool expect_scalar = false;
   double scalar = 0;
@@ -145,14 +145,14 @@ Status ParseScript(const std::string& text, std::vector<Command>* cmds) {
       lines.push_back(l);
     }
   }
-  static const std::regex kLoad(R"(^load(?:_(with_nhcb))?\s+(.+?)$)");
-  static const std::regex kInstant(
+  static const RE2 kLoad(R"(^load(?:_(with_nhcb))?\s+(.+?)$)");
+  static const RE2 kInstant(
       R"(^eval(?:_(fail|warn|ordered|info))?\s+instant\s+(?:at\s+(.+?))?\s+(.+)$)");
-  static const std::regex kRange(
+  static const RE2 kRange(
       R"(^eval(?:_(fail|warn|info))?\s+range\s+from\s+(.+)\s+to\s+(.+)\s+step\s+(.+?)\s+(.+)$)");
-  static const std::regex kExpect(
+  static const RE2 kExpect(
       R"(^expect\s+(ordered|fail|warn|no_warn|info|no_info)(?:\s+(regex|msg):(.+))?$)");
-  static const std::regex kExpectRange(
+  static const RE2 kExpectRange(
       R"(^expect range vector\s+from\s+(.+)\s+to\s+(.+)\s+step\s+(.+)$)");
   for (size_t i = 0; i < lines.size(); ++i) {
     const std::string& l = lines[i];
@@ -167,12 +167,12 @@ Status ParseScript(const std::string& text, std::vector<Command>* cmds) {
       continue;
     }
     if (word.starts_with("load")) {
-      std::smatch m;
-      if (!std::regex_match(l, m, kLoad)) return err("invalid load command");
-      ABHRA_ASSIGN_OR_RETURN(int64_t gap, Duration(m[2]));
+      std::string nhcb, step;
+      if (!RE2::FullMatch(l, kLoad, &nhcb, &step)) return err("invalid load command");
+      ABHRA_ASSIGN_OR_RETURN(int64_t gap, Duration(step));
       Command c{Command::kLoad, {}, {}};
       c.load.gap = gap;
-      c.load.with_nhcb = m[1].matched;
+      c.load.with_nhcb = !nhcb.empty();
       while (i + 1 < lines.size() && !lines[i + 1].empty()) {
         ++i;
         // Start-timestamp lines (`metric@st ...`, `@st ...`) are not supported: ignored.
@@ -186,22 +186,17 @@ Status ParseScript(const std::string& text, std::vector<Command>* cmds) {
       continue;
     }
     if (word.starts_with("eval")) {
-      std::smatch m;
       EvalCmd ev;
       ev.line = static_cast<int>(i + 1);
-      std::string mod;
-      if (std::regex_match(l, m, kInstant)) {
-        mod = m[1];
-        ev.expr = m[3];
-        ABHRA_ASSIGN_OR_RETURN(ev.start, Duration(m[2].matched ? m[2].str() : "0s"));
+      std::string mod, at, from, to, step;
+      if (RE2::FullMatch(l, kInstant, &mod, &at, &ev.expr)) {
+        ABHRA_ASSIGN_OR_RETURN(ev.start, Duration(at.empty() ? "0s" : at));
         ev.eval_time = ev.start;
-      } else if (std::regex_match(l, m, kRange)) {
-        mod = m[1];
+      } else if (RE2::FullMatch(l, kRange, &mod, &from, &to, &step, &ev.expr)) {
         ev.is_range = true;
-        ev.expr = m[5];
-        ABHRA_ASSIGN_OR_RETURN(ev.start, Duration(m[2]));
-        ABHRA_ASSIGN_OR_RETURN(ev.end, Duration(m[3]));
-        ABHRA_ASSIGN_OR_RETURN(ev.step, Duration(m[4]));
+        ABHRA_ASSIGN_OR_RETURN(ev.start, Duration(from));
+        ABHRA_ASSIGN_OR_RETURN(ev.end, Duration(to));
+        ABHRA_ASSIGN_OR_RETURN(ev.step, Duration(step));
       } else {
         return err("invalid evaluation command");
       }
@@ -222,15 +217,17 @@ Status ParseScript(const std::string& text, std::vector<Command>* cmds) {
           break;
         }
         if (ev.fail && d.starts_with("expected_fail_regexp")) {
-          ev.expected_fail_regexp = std::regex(Trim(d.substr(20)));
+          ev.expected_fail_regexp = std::make_shared<const RE2>(Trim(d.substr(20)));
           break;
         }
         if (d.starts_with("expect range vector")) {
-          std::smatch rm;
-          if (!std::regex_match(d, rm, kExpectRange)) return err("invalid range vector definition");
-          ABHRA_ASSIGN_OR_RETURN(ev.start, Duration(rm[1]));
-          ABHRA_ASSIGN_OR_RETURN(ev.end, Duration(rm[2]));
-          ABHRA_ASSIGN_OR_RETURN(ev.step, Duration(rm[3]));
+          std::string from, to, step;
+          if (!RE2::FullMatch(d, kExpectRange, &from, &to, &step)) {
+            return err("invalid range vector definition");
+          }
+          ABHRA_ASSIGN_OR_RETURN(ev.start, Duration(from));
+          ABHRA_ASSIGN_OR_RETURN(ev.end, Duration(to));
+          ABHRA_ASSIGN_OR_RETURN(ev.step, Duration(step));
           ev.eval_time = ev.end;
           ev.exclude_from_range = true;
           expect_range_vector = true;
@@ -244,15 +241,19 @@ Status ParseScript(const std::string& text, std::vector<Command>* cmds) {
           continue;
         }
         if (d.substr(0, d.find(' ')) == "expect") {
-          std::smatch em;
-          if (!std::regex_match(d, em, kExpect)) return err("invalid expect statement");
+          std::string type, kind, text;
+          if (!RE2::FullMatch(d, kExpect, &type, &kind, &text)) {
+            return err("invalid expect statement");
+          }
           Expect e;
-          e.type = em[1];
-          if (em[2].matched) {
-            if (em[2] == "msg") {
-              e.message = Trim(em[3]);
+          e.type = type;
+          if (!kind.empty()) {
+            if (kind == "msg") {
+              e.message = Trim(text);
             } else {
-              e.regex = std::regex(Trim(em[3]));
+              auto re = std::make_shared<const RE2>(Trim(text));
+              if (!re->ok()) return err("invalid regex in expect statement: " + re->error());
+              e.regex = std::move(re);
             }
           } else {
             e.any = true;
@@ -397,7 +398,7 @@ Status CheckExpectedFailure(const EvalCmd& ev, const Status& actual) {
   if (!ev.expected_fail_message.empty() && ev.expected_fail_message != msg) {
     return Status::InvalidArgument(fmt::format("expected error \"{}\", but got: {}", ev.expected_fail_message, msg));
   }
-  if (ev.expected_fail_regexp && !std::regex_search(msg, *ev.expected_fail_regexp)) {
+  if (ev.expected_fail_regexp && !RE2::PartialMatch(msg, *ev.expected_fail_regexp)) {
     return Status::InvalidArgument("expected error matching pattern, but got: " + msg);
   }
   if (const Expect* e = ev.FailExpect(); e && !e->Matches(msg)) {
@@ -627,7 +628,7 @@ class Runner {
       if (ts == 0) times = {-1000, -ts, 1000};
       for (int64_t t : times) queries.push_back({s, t});
     }
-    static const std::regex kContextFuncs(R"((start|end|range|step)\(\))");
+    static const RE2 kContextFuncs(R"((start|end|range|step)\(\))");
     for (const auto& [q, t] : queries) {
       auto res = engine_.InstantQuery(*db_, q, t, qopts_);
       if (!res.ok()) {
@@ -644,7 +645,7 @@ class Runner {
       if (Status c = CompareResult(cmp, res->value); !c.ok()) {
         return Status::InvalidArgument(fmt::format("{} (query {} at {})", c.message(), q, t));
       }
-      if (ev.exclude_from_range || std::regex_search(q, kContextFuncs)) continue;
+      if (ev.exclude_from_range || RE2::PartialMatch(q, kContextFuncs)) continue;
       auto rr = engine_.RangeQuery(*db_, q, t - 60000, t + 60000, 60000, qopts_);
       if (!rr.ok()) {
         return Status::InvalidArgument(fmt::format("error evaluating query {} in range mode: {}", q, rr.status().message()));
