@@ -111,9 +111,12 @@ TEST_F(ProbeAppTest, ChecksPushesServesAndReloads) {
   (*app)->Start();
 
   // Both targets arrive at the aggregator with env, cluster, external and target labels.
+  // (Series of one result may travel on different shards, so wait for each of them.)
   ASSERT_TRUE(WaitFor([&] {
     return !Matching("__name__=probe_success,", "job=web,").empty() &&
-           !Matching("__name__=abhra_probe_failure_info,", "job=broken,").empty();
+           !Matching("__name__=abhra_probe_failure_info,", "job=broken,").empty() &&
+           !Matching("__name__=probe_success,", "job=broken,").empty() &&
+           !Matching("__name__=abhra_target_info,", "version=4.2.0,").empty();
   }));
   auto web = Matching("__name__=probe_success,", "job=web,");
   EXPECT_EQ(web[0].v, 1);

@@ -38,6 +38,8 @@ inline constexpr std::string_view kTooManyRedirects = "redirects";
 inline constexpr std::string_view kHttp = "http";                   // other protocol errors
 inline constexpr std::string_view kScrapeParse = "scrape_parse";
 inline constexpr std::string_view kSampleLimit = "sample_limit";
+inline constexpr std::string_view kDnsRcode = "dns_rcode";    // DNS answer rcode not valid
+inline constexpr std::string_view kDnsAnswer = "dns_answer";  // DNS answer records failed a regex
 inline constexpr std::string_view kConfig = "config";  // e.g. unreadable password_file
 }  // namespace reason
 

@@ -4,6 +4,7 @@
 
 #include "common/base/logging.h"
 #include "common/labels/hash.h"
+#include "probe/check/dns_check.h"
 #include "probe/check/http_check.h"
 #include "probe/check/tcp_check.h"
 
@@ -21,6 +22,7 @@ std::unique_ptr<CurlCheck> MakeBuiltinCheck(const Target& target) {
     case TargetKind::kHttp:
     case TargetKind::kHealth: return std::make_unique<HttpCheck>(target);
     case TargetKind::kTcp: return std::make_unique<TcpCheck>(target);
+    case TargetKind::kDns: return std::make_unique<DnsCheck>(target);
     default: return nullptr;
   }
 }
@@ -51,6 +53,8 @@ struct Scheduler::Attempt {
   int attempt_no = 0;          // 0 for the first attempt
   int64_t first_start_ms = 0;  // wall clock
   int64_t start_ns = 0;        // monotonic, this attempt
+  SocketCheck* socket = nullptr;  // set for checks that are not libcurl transfers
+  int64_t deadline_ns = 0;        // monotonic; socket checks only
 };
 
 struct Scheduler::Due {
@@ -68,6 +72,7 @@ Scheduler::Scheduler(const Clock& clock, CheckFactory factory, ResultCallback on
 }
 
 Scheduler::~Scheduler() {
+  for (Attempt* a : socket_attempts_) delete a;
   // Attempts still in flight are owned through CURLOPT_PRIVATE; free them with their handles.
   for (CURL* easy : in_flight_handles_) {
     Attempt* raw = nullptr;
@@ -151,6 +156,20 @@ void Scheduler::StartAttempt(const std::shared_ptr<TargetState>& state, int atte
     Deliver(state, std::move(r));
     return;
   }
+  if (SocketCheck* socket = attempt->check->AsSocketCheck()) {
+    attempt->socket = socket;
+    attempt->deadline_ns = attempt->start_ns + state->target.timeout_ms * 1'000'000;
+    Status st = socket->Start();
+    if (!st.ok()) {
+      TargetResult r{state->target.name, first_start_ms, attempt_no + 1, {}};
+      r.result.Fail(reason::kConnect, st.message());
+      Deliver(state, std::move(r));
+      return;
+    }
+    in_flight_.fetch_add(1);
+    socket_attempts_.push_back(attempt.release());
+    return;
+  }
   attempt->easy = TakeEasy();
   Status st = attempt->check->Prepare(attempt->easy);
   if (!st.ok()) {
@@ -172,12 +191,17 @@ void Scheduler::OnDone(CURL* easy, CURLcode code) {
   curl_easy_getinfo(easy, CURLINFO_PRIVATE, &raw);
   std::unique_ptr<Attempt> attempt(raw);
   CheckResult result = attempt->check->Finish(easy, code);
-  result.duration_seconds =
-      static_cast<double>(clock_.MonotonicNanos() - attempt->start_ns) / 1e9;
   curl_multi_remove_handle(multi_, easy);
   in_flight_handles_.erase(easy);
   attempt->check.reset();
   ReturnEasy(easy);
+  Complete(std::move(attempt), std::move(result));
+}
+
+void Scheduler::Complete(std::unique_ptr<Attempt> attempt, CheckResult result) {
+  result.duration_seconds =
+      static_cast<double>(clock_.MonotonicNanos() - attempt->start_ns) / 1e9;
+  attempt->check.reset();
   in_flight_.fetch_sub(1);
   std::shared_ptr<TargetState> state = attempt->state;
   const Target& t = state->target;
@@ -216,6 +240,40 @@ void Scheduler::DriveTransfers() {
   }
 }
 
+void Scheduler::Poll(int64_t wait_ms) {
+  std::vector<curl_waitfd> fds;
+  fds.reserve(socket_attempts_.size());
+  int64_t now_ns = clock_.MonotonicNanos();
+  for (Attempt* a : socket_attempts_) {
+    fds.push_back({a->socket->fd(), CURL_WAIT_POLLIN, 0});
+    wait_ms = std::min<int64_t>(wait_ms, std::max<int64_t>(0, (a->deadline_ns - now_ns) / 1'000'000 + 1));
+  }
+  curl_multi_poll(multi_, fds.empty() ? nullptr : fds.data(), static_cast<unsigned>(fds.size()),
+                  static_cast<int>(wait_ms), nullptr);
+  if (socket_attempts_.empty()) return;
+  // Finish socket checks that got their answer or ran out of time. fds[i] belongs to
+  // socket_attempts_[i] (nothing was added in between).
+  now_ns = clock_.MonotonicNanos();
+  std::vector<Attempt*> still;
+  std::vector<std::pair<Attempt*, bool>> done;  // attempt, timed out
+  for (size_t i = 0; i < socket_attempts_.size(); ++i) {
+    Attempt* a = socket_attempts_[i];
+    if ((fds[i].revents & CURL_WAIT_POLLIN) != 0 && a->socket->OnReadable()) {
+      done.emplace_back(a, false);
+    } else if (now_ns >= a->deadline_ns) {
+      done.emplace_back(a, true);
+    } else {
+      still.push_back(a);
+    }
+  }
+  socket_attempts_ = std::move(still);
+  for (auto [a, timed_out] : done) {
+    std::unique_ptr<Attempt> attempt(a);
+    CheckResult result = attempt->socket->Finish(timed_out);
+    Complete(std::move(attempt), std::move(result));
+  }
+}
+
 void Scheduler::Run() {
   while (!stop_.load()) {
     ApplyPendingTargets();
@@ -241,7 +299,7 @@ void Scheduler::Run() {
     DriveTransfers();
     int64_t wait_ms = 1000;
     if (!queue_.empty()) wait_ms = std::clamp<int64_t>(queue_.front().due_ms - clock_.NowMillis(), 0, 1000);
-    curl_multi_poll(multi_, nullptr, 0, static_cast<int>(wait_ms), nullptr);
+    Poll(wait_ms);
   }
 }
 
@@ -263,7 +321,7 @@ std::vector<TargetResult> Scheduler::RunOnce(const std::vector<Target>& targets)
   while (busy()) {
     DriveTransfers();
     if (!busy()) break;
-    curl_multi_poll(multi_, nullptr, 0, 100, nullptr);
+    Poll(100);
   }
   once_results_ = nullptr;
   return results;

@@ -29,7 +29,7 @@ namespace abhra::probe {
 
 // Makes the check for one attempt at a target; nullptr when the kind is not supported.
 using CheckFactory = std::function<std::unique_ptr<CurlCheck>(const Target&)>;
-// HttpCheck for http/health, TcpCheck for tcp; nullptr otherwise.
+// HttpCheck for http/health, TcpCheck for tcp, DnsCheck for dns; nullptr otherwise.
 std::unique_ptr<CurlCheck> MakeBuiltinCheck(const Target& target);
 
 struct TargetResult {
@@ -76,6 +76,11 @@ class Scheduler {
   void StartAttempt(const std::shared_ptr<TargetState>& state, int attempt_no, int64_t first_start_ms);
   void DriveTransfers();  // curl_multi_perform + completions
   void OnDone(CURL* easy, CURLcode code);
+  // Retries or delivers a finished attempt.
+  void Complete(std::unique_ptr<Attempt> attempt, CheckResult result);
+  // Waits up to wait_ms for libcurl's sockets and the socket checks', then finishes socket
+  // checks that were answered or timed out.
+  void Poll(int64_t wait_ms);
   void Deliver(const std::shared_ptr<TargetState>& state, TargetResult result);
   void ApplyPendingTargets();
   CURL* TakeEasy();
@@ -87,6 +92,7 @@ class Scheduler {
   CURLM* multi_ = nullptr;
   std::vector<CURL*> idle_easy_;
   std::unordered_set<CURL*> in_flight_handles_;
+  std::vector<Attempt*> socket_attempts_;  // owned; freed when complete
   std::vector<std::shared_ptr<TargetState>> targets_;
   std::vector<Due> queue_;  // a min-heap on due time
   // Results of RunOnce land here instead of the callback while it runs.

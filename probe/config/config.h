@@ -101,6 +101,21 @@ struct TcpCheckConfig {
   IpProtocol ip_protocol = IpProtocol::kAny;
 };
 
+// A DNS query sent over UDP to one server (blackbox_exporter's dns prober).
+struct DnsCheckConfig {
+  std::string server;      // ip:port or [v6]:port of the DNS server asked
+  std::string query_name;  // e.g. "example.com"
+  uint16_t query_type = 1;  // A
+  std::string query_type_name = "A";
+  std::vector<int> valid_rcodes = {0};  // NOERROR
+  // Over the answer records rendered as "<name>.\t<ttl>\tIN\t<TYPE>\t<rdata>": fail when any
+  // record matches one of fail_if_matches, or when some regex of fail_if_not_matches matches
+  // no record.
+  std::vector<Regex> fail_if_matches;
+  std::vector<Regex> fail_if_not_matches;
+  bool fail_if_no_answer = false;
+};
+
 struct ScrapeConfig {
   HttpRequestConfig request;
   bool honor_labels = false;
@@ -108,8 +123,8 @@ struct ScrapeConfig {
   VersionSource version;     // usually kMetricLabel
 };
 
-enum class TargetKind { kHttp, kHealth, kTcp, kScrape };
-std::string_view TargetKindName(TargetKind kind);  // "http", "health", "tcp", "scrape"
+enum class TargetKind { kHttp, kHealth, kTcp, kScrape, kDns };
+std::string_view TargetKindName(TargetKind kind);  // "http", "health", "tcp", "scrape", "dns"
 
 struct Target {
   std::string name;     // unique; becomes the `job` label
@@ -122,9 +137,10 @@ struct Target {
   HttpCheckConfig http;  // kHttp, kHealth
   TcpCheckConfig tcp;    // kTcp
   ScrapeConfig scrape;   // kScrape
+  DnsCheckConfig dns;    // kDns
   int line = 0;          // 1-based line in the config file, for messages
 
-  // The `instance` label: the URL for HTTP kinds, host:port for TCP.
+  // The `instance` label: the URL for HTTP kinds, host:port for TCP, the server for DNS.
   const std::string& Instance() const;
 };
 

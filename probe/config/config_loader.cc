@@ -7,6 +7,7 @@
 #include <sstream>
 #include <tuple>
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
@@ -612,12 +613,88 @@ void ReadTcp(Reader* r, const YAML::Node& node, std::string_view where, TcpCheck
   ReadIpProtocol(r, m, &t->ip_protocol);
 }
 
+// The numeric DNS tables live with the DNS check; the loader only needs names.
+uint16_t DnsTypeCode(std::string_view name) {
+  static const std::map<std::string_view, uint16_t> kTypes = {
+      {"A", 1}, {"NS", 2}, {"CNAME", 5}, {"SOA", 6}, {"PTR", 12},
+      {"MX", 15}, {"TXT", 16}, {"AAAA", 28}, {"SRV", 33}};
+  auto it = kTypes.find(name);
+  return it == kTypes.end() ? 0 : it->second;
+}
+
+int DnsRcodeCode(std::string_view name) {
+  static const std::map<std::string_view, int> kRcodes = {
+      {"NOERROR", 0}, {"FORMERR", 1}, {"SERVFAIL", 2}, {"NXDOMAIN", 3}, {"NOTIMP", 4}, {"REFUSED", 5}};
+  auto it = kRcodes.find(name);
+  return it == kRcodes.end() ? -1 : it->second;
+}
+
+void ReadDns(Reader* r, const YAML::Node& node, std::string_view where, DnsCheckConfig* d) {
+  MapReader m(r, node, where,
+              {"server", "query_name", "query_type", "valid_rcodes", "fail_if_matches",
+               "fail_if_not_matches", "fail_if_no_answer"});
+  if (!m.Has("server")) {
+    r->Error(node, fmt::format("{}.server is required", where));
+  } else if (m.String("server", &d->server)) {
+    Status st = ValidateHostPort(d->server);
+    std::string host = d->server.substr(0, d->server.rfind(':'));
+    if (!host.empty() && host.front() == '[') host = host.substr(1, host.size() - 2);
+    unsigned char buf[16];
+    if (st.ok() && inet_pton(AF_INET, host.c_str(), buf) != 1 &&
+        inet_pton(AF_INET6, host.c_str(), buf) != 1) {
+      st = Status::InvalidArgument(
+          fmt::format("server \"{}\" must be an IP address and port", d->server));
+    }
+    if (!st.ok()) r->Error(m.Get("server"), fmt::format("{}: {}", m.Where("server"), st.message()));
+  }
+  if (!m.Has("query_name")) {
+    r->Error(node, fmt::format("{}.query_name is required", where));
+  } else if (m.String("query_name", &d->query_name) &&
+             (d->query_name.empty() || d->query_name.size() > 253)) {
+    r->Error(m.Get("query_name"), fmt::format("{} must be a DNS name", m.Where("query_name")));
+  }
+  std::string type;
+  if (m.String("query_type", &type) && !type.empty()) {
+    uint16_t code = DnsTypeCode(type);
+    if (code == 0) {
+      r->Error(m.Get("query_type"),
+               fmt::format("{} must be one of A AAAA CNAME MX NS PTR SOA SRV TXT, got \"{}\"",
+                           m.Where("query_type"), type));
+    } else {
+      d->query_type = code;
+      d->query_type_name = type;
+    }
+  }
+  std::vector<std::pair<std::string, YAML::Mark>> rcodes;
+  m.StringList("valid_rcodes", &rcodes);
+  if (!rcodes.empty()) d->valid_rcodes.clear();
+  for (auto& [name, mark] : rcodes) {
+    int code = DnsRcodeCode(name);
+    if (code < 0) {
+      r->Error(mark, fmt::format("{}: unknown rcode \"{}\" (NOERROR, FORMERR, SERVFAIL, "
+                                 "NXDOMAIN, NOTIMP, REFUSED)", m.Where("valid_rcodes"), name));
+    } else {
+      d->valid_rcodes.push_back(code);
+    }
+  }
+  for (auto [key, out] : {std::pair{"fail_if_matches", &d->fail_if_matches},
+                          std::pair{"fail_if_not_matches", &d->fail_if_not_matches}}) {
+    std::vector<std::pair<std::string, YAML::Mark>> patterns;
+    m.StringList(key, &patterns);
+    for (auto& [p, mark] : patterns) {
+      Regex re;
+      if (CompileRegex(r, p, mark, m.Where(key), &re)) out->push_back(std::move(re));
+    }
+  }
+  m.Bool("fail_if_no_answer", &d->fail_if_no_answer);
+}
+
 void ReadTarget(Reader* r, const YAML::Node& node, size_t index, const ProbeConfig& cfg,
                 Target* t) {
   std::string where = fmt::format("targets[{}]", index);
   MapReader m(r, node, where,
               {"name", "service", "interval", "timeout", "retries", "labels", "http", "health",
-               "tcp", "scrape"});
+               "tcp", "scrape", "dns"});
   t->line = node.Mark().is_null() ? 0 : node.Mark().line + 1;
   if (!node.IsMap()) return;
   if (!m.Has("name")) {
@@ -648,10 +725,10 @@ void ReadTarget(Reader* r, const YAML::Node& node, size_t index, const ProbeConf
   ReadLabelMap(r, m, "labels", &t->labels);
 
   int kinds = 0;
-  for (std::string_view k : {"http", "health", "tcp", "scrape"}) kinds += m.Has(k);
+  for (std::string_view k : {"http", "health", "tcp", "scrape", "dns"}) kinds += m.Has(k);
   if (kinds != 1) {
-    r->Error(node, fmt::format("{} needs exactly one of http, health, tcp, scrape (got {})", where,
-                               kinds));
+    r->Error(node, fmt::format("{} needs exactly one of http, health, tcp, scrape, dns (got {})",
+                               where, kinds));
     return;
   }
   if (m.Has("http")) {
@@ -663,6 +740,9 @@ void ReadTarget(Reader* r, const YAML::Node& node, size_t index, const ProbeConf
   } else if (m.Has("tcp")) {
     t->kind = TargetKind::kTcp;
     ReadTcp(r, m.Get("tcp"), where + ".tcp", &t->tcp);
+  } else if (m.Has("dns")) {
+    t->kind = TargetKind::kDns;
+    ReadDns(r, m.Get("dns"), where + ".dns", &t->dns);
   } else {
     t->kind = TargetKind::kScrape;
     ReadScrape(r, m.Get("scrape"), where + ".scrape", &t->scrape);
@@ -775,6 +855,7 @@ std::string_view TargetKindName(TargetKind kind) {
     case TargetKind::kHealth: return "health";
     case TargetKind::kTcp: return "tcp";
     case TargetKind::kScrape: return "scrape";
+    case TargetKind::kDns: return "dns";
   }
   return "unknown";
 }
@@ -783,6 +864,7 @@ const std::string& Target::Instance() const {
   switch (kind) {
     case TargetKind::kTcp: return tcp.address;
     case TargetKind::kScrape: return scrape.request.url;
+    case TargetKind::kDns: return dns.server;
     default: return http.request.url;
   }
 }

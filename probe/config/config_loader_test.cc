@@ -142,7 +142,7 @@ constexpr const char* kHead = "environment: dev\ncluster: c1\n";
 TEST(ConfigLoader, UnknownKeyWithLineAndColumn) {
   auto errs = Errors(std::string(kHead) + "targets:\n  - name: a\n    htp: {url: http://x}\n");
   ASSERT_EQ(errs.size(), 2u) << ::testing::PrintToString(errs);
-  EXPECT_THAT(errs[0], HasSubstr("p.yml:4:5: target \"a\" needs exactly one of http, health, tcp, scrape"));
+  EXPECT_THAT(errs[0], HasSubstr("p.yml:4:5: target \"a\" needs exactly one of http, health, tcp, scrape, dns"));
   EXPECT_THAT(errs[1], HasSubstr("p.yml:5:5: unknown key \"htp\" in targets[0]"));
 }
 
@@ -225,6 +225,31 @@ TEST(ConfigLoader, VersionSourceRules) {
   EXPECT_THAT(all, HasSubstr("metric/label versions apply to scrape targets"));
   EXPECT_THAT(all, HasSubstr("scrape targets take the version from a header or a metric label"));
   EXPECT_THAT(all, HasSubstr("needs exactly one of json_field, header"));
+}
+
+TEST(ConfigLoader, DnsTargets) {
+  auto out = ParseConfigText(std::string(kHead) + R"(targets:
+  - name: d
+    dns: {server: "127.0.0.1:53", query_name: example.com, query_type: AAAA,
+          valid_rcodes: [NOERROR, NXDOMAIN], fail_if_not_matches: ["\\tIN\\tAAAA\\t"]}
+)", "p.yml");
+  ASSERT_TRUE(out.errors.empty()) << Join(out.errors);
+  const DnsCheckConfig& d = out.config.targets[0].dns;
+  EXPECT_EQ(out.config.targets[0].kind, TargetKind::kDns);
+  EXPECT_EQ(out.config.targets[0].Instance(), "127.0.0.1:53");
+  EXPECT_EQ(d.query_type, 28);
+  EXPECT_EQ(d.valid_rcodes, (std::vector<int>{0, 3}));
+  ASSERT_EQ(d.fail_if_not_matches.size(), 1u);
+
+  auto errs = Errors(std::string(kHead) + R"(targets:
+  - name: d
+    dns: {server: "dns.example:53", query_type: ANY, valid_rcodes: [OK]}
+)");
+  std::string all = Join(errs);
+  EXPECT_THAT(all, HasSubstr("must be an IP address and port"));
+  EXPECT_THAT(all, HasSubstr("query_name is required"));
+  EXPECT_THAT(all, HasSubstr("query_type must be one of"));
+  EXPECT_THAT(all, HasSubstr("unknown rcode \"OK\""));
 }
 
 TEST(ConfigLoader, LoadFileErrors) {
