@@ -1,5 +1,6 @@
 #include "aggregator/tsdb/chunk/xor_chunk.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstdlib>
 #include <cstring>
@@ -63,7 +64,9 @@ double XorChunk::last_v() const { return BitsToDouble(vbits_); }
 void XorChunk::Reserve(size_t extra) {
   size_t need = size_ + extra;
   if (need <= cap_) return;
-  size_t cap = cap_ + cap_ / 2;
+  // Grow by a quarter (at least 32 bytes): open chunks are most of the head, so slack
+  // matters more than the few extra reallocs.
+  size_t cap = cap_ + std::max<size_t>(32, cap_ / 4);
   if (cap < need) cap = need;
   auto* p = static_cast<uint8_t*>(std::realloc(data_, cap));
   if (p == nullptr) throw std::bad_alloc();

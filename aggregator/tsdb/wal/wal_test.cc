@@ -115,11 +115,11 @@ TEST_F(WalTest, TornLastRecordAtEveryOffset) {
   SetLogSink([](std::string_view) {});  // one warning per cut otherwise
   std::mt19937 rng(2);
   std::vector<std::string> want;
-  // Five records fill the first page to ~1 KiB before its end; the last record then spans
-  // the page boundary (first + last fragments).
-  size_t each = (kWalPageSize - 1024) / 5 - kWalHeaderSize;
+  // Five records fill the first page to ~600 bytes before its end; the last record then
+  // spans the page boundary (first + last fragments).
+  size_t each = (kWalPageSize - 600) / 5 - kWalHeaderSize;
   for (int i = 0; i < 5; ++i) want.push_back(MakeRecord(rng, each));
-  std::string last = MakeRecord(rng, 2500);
+  std::string last = MakeRecord(rng, 1200);
   uint64_t before = 0, after = 0;
   std::string seg_path;
   {

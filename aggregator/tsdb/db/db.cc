@@ -1,0 +1,300 @@
+#include "aggregator/tsdb/db/db.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <limits>
+#include <set>
+
+#include "aggregator/tsdb/block/block_writer.h"
+#include "aggregator/tsdb/block/ulid.h"
+#include "aggregator/tsdb/chunk/xor_chunk.h"
+#include "aggregator/tsdb/compact/compactor.h"
+#include "aggregator/tsdb/db/db_metrics.h"
+#include "aggregator/tsdb/db/merge.h"
+#include "aggregator/tsdb/head/head_querier.h"
+#include "common/base/logging.h"
+
+namespace abhra::tsdb {
+
+namespace fs = std::filesystem;
+
+namespace {
+int64_t FloorTo(int64_t t, int64_t r) { return (t >= 0 ? t / r : (t - r + 1) / r) * r; }
+
+bool EndsWith(const std::string& s, std::string_view suf) {
+  return s.size() >= suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
+}
+}  // namespace
+
+DB::DB(std::string dir, DBOptions options) : dir_(std::move(dir)), options_(std::move(options)) {}
+
+Result<std::unique_ptr<DB>> DB::Open(const std::string& dir, DBOptions options) {
+  if (options.block_duration_ms <= 0) return Status::InvalidArgument("block_duration_ms must be > 0");
+  options.head.chunk_range_ms = options.block_duration_ms;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Status::IOError("mkdir " + dir + ": " + ec.message());
+  std::unique_ptr<DB> db(new DB(dir, options));
+  ABHRA_RETURN_IF_ERROR(db->LoadBlocks());
+  ABHRA_ASSIGN_OR_RETURN(db->head_, Head::Open(dir, options.head));
+  prometheus::Registry& reg = options.registry ? *options.registry : db->head_->registry();
+  db->metrics_ = std::make_unique<DBMetrics>(reg);
+  db->metrics_->blocks_loaded.Set(double(db->blocks_.size()));
+  // Head data already in blocks (a crash between a head cut and the WAL truncation).
+  int64_t max_block = std::numeric_limits<int64_t>::min();
+  for (const auto& b : db->blocks_) {
+    if (b->meta().resolution == kResRaw) max_block = std::max(max_block, b->meta().max_time);
+  }
+  if (max_block != std::numeric_limits<int64_t>::min() && db->head_->MinTime() <= db->head_->MaxTime() &&
+      db->head_->MinTime() < max_block) {
+    LOG_INFO("tsdb", "dropping head data already in blocks", "before={}", max_block);
+    ABHRA_RETURN_IF_ERROR(db->head_->Truncate(max_block));
+  }
+  if (options.background_interval_ms > 0) db->bg_ = std::thread([p = db.get()] { p->BackgroundLoop(); });
+  return db;
+}
+
+DB::~DB() { (void)Close(); }
+
+Status DB::Close() {
+  if (closed_.exchange(true)) return Status::Ok();
+  {
+    std::lock_guard<std::mutex> l(bg_mu_);
+    stop_ = true;
+  }
+  bg_cv_.notify_all();
+  if (bg_.joinable()) bg_.join();
+  std::lock_guard<std::mutex> l(cut_mu_);
+  return head_ ? head_->Close() : Status::Ok();
+}
+
+void DB::BackgroundLoop() {
+  std::unique_lock<std::mutex> l(bg_mu_);
+  while (!stop_) {
+    bg_cv_.wait_for(l, std::chrono::milliseconds(options_.background_interval_ms));
+    if (stop_) break;
+    l.unlock();
+    Status s = Compact();
+    if (!s.ok()) LOG_ERROR("tsdb", "background compaction failed", "err={}", s.ToString());
+    l.lock();
+  }
+}
+
+Status DB::LoadBlocks() {
+  std::error_code ec;
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir_, ec)) {
+    std::string n = e.path().filename().string();
+    if (!e.is_directory(ec)) continue;
+    if (EndsWith(n, kTmpForCreation) || EndsWith(n, kTmpForDeletion)) {
+      LOG_INFO("tsdb", "removing leftover temporary block dir", "dir={}", n);
+      fs::remove_all(e.path(), ec);
+      continue;
+    }
+    if (IsUlid(n)) names.push_back(n);
+  }
+  if (ec) return Status::IOError("list " + dir_ + ": " + ec.message());
+  std::vector<std::shared_ptr<Block>> loaded;
+  for (const auto& n : names) {
+    auto b = Block::Open(dir_ + "/" + n);
+    if (!b.ok()) {
+      LOG_ERROR("tsdb", "skipping unreadable block", "block={} err={}", n, b.status().ToString());
+      continue;
+    }
+    loaded.push_back(std::move(*b));
+  }
+  // Blocks replaced by a complete compacted block (crash before the parents were deleted).
+  std::set<std::string> replaced;
+  for (const auto& b : loaded) {
+    for (const auto& p : b->meta().parents) replaced.insert(p.ulid);
+  }
+  for (auto& b : loaded) {
+    if (replaced.count(b->meta().ulid)) {
+      LOG_INFO("tsdb", "deleting block replaced by compaction", "block={}", b->meta().ulid);
+      b->MarkForDeletion();
+      b.reset();
+    }
+  }
+  std::erase(loaded, nullptr);
+  std::sort(loaded.begin(), loaded.end(),
+            [](const auto& a, const auto& b) { return a->meta().min_time < b->meta().min_time; });
+  blocks_ = std::move(loaded);
+  return Status::Ok();
+}
+
+void DB::AddBlock(std::shared_ptr<Block> b) {
+  std::lock_guard<std::mutex> l(blocks_mu_);
+  blocks_.push_back(std::move(b));
+  std::sort(blocks_.begin(), blocks_.end(),
+            [](const auto& a, const auto& b) { return a->meta().min_time < b->meta().min_time; });
+  metrics_->blocks_loaded.Set(double(blocks_.size()));
+}
+
+void DB::RemoveBlocks(const std::vector<std::shared_ptr<Block>>& bs) {
+  std::lock_guard<std::mutex> l(blocks_mu_);
+  for (const auto& b : bs) {
+    b->MarkForDeletion();
+    std::erase(blocks_, b);
+    metrics_->blocks_deleted.Increment();
+  }
+  metrics_->blocks_loaded.Set(double(blocks_.size()));
+}
+
+std::vector<std::shared_ptr<Block>> DB::SnapshotBlocks() const {
+  std::lock_guard<std::mutex> l(blocks_mu_);
+  return blocks_;
+}
+
+std::vector<BlockMeta> DB::Blocks() const {
+  std::vector<BlockMeta> out;
+  for (const auto& b : SnapshotBlocks()) out.push_back(b->meta());
+  return out;
+}
+
+std::unique_ptr<storage::Appender> DB::MakeAppender() { return head_->MakeAppender(); }
+
+Result<std::unique_ptr<storage::Querier>> DB::MakeQuerier(int64_t mint, int64_t maxt) {
+  std::vector<std::unique_ptr<storage::Querier>> qs;
+  for (const auto& b : SnapshotBlocks()) {
+    if (b->meta().resolution != kResRaw || !b->Overlaps(mint, maxt)) continue;
+    qs.push_back(NewBlockQuerier(b, mint, maxt));
+  }
+  ABHRA_ASSIGN_OR_RETURN(auto hq, head_->MakeQuerier(mint, maxt));
+  qs.push_back(std::move(hq));
+  return NewMergeQuerier(std::move(qs));
+}
+
+Status DB::WriteHeadBlock(int64_t mint, int64_t maxt) {
+  auto start = std::chrono::steady_clock::now();
+  std::vector<BlockSeries> series;
+  Status err;
+  head_->ForEachSeries(mint, maxt - 1, [&](storage::SeriesRef, const Labels& ls,
+                                           std::span<const ChunkSnapshot> chunks) {
+    BlockSeries s;
+    s.labels = ls;
+    for (const auto& c : chunks) {
+      if (c.mint >= mint && c.maxt < maxt) {
+        BlockChunk bc;
+        bc.mint = c.mint;
+        bc.maxt = c.maxt;
+        bc.data = c.bytes;
+        s.chunks.push_back(std::move(bc));
+        continue;
+      }
+      // A chunk straddling the range: keep the samples inside it.
+      XorChunksIterator it(nullptr, {{c.mint, c.maxt, kEncXor, c.bytes}}, mint, maxt - 1);
+      Status st = EncodeXorChunks(it, kSamplesPerChunk, &s.chunks);
+      if (!st.ok() && err.ok()) err = st;
+    }
+    series.push_back(std::move(s));
+  });
+  ABHRA_RETURN_IF_ERROR(err);
+  BlockWriteOptions wo;
+  wo.thanos_labels = options_.external_labels;
+  wo.source = "receive";
+  BlockWriteStats st;
+  ABHRA_ASSIGN_OR_RETURN(BlockMeta meta, WriteBlock(dir_, mint, maxt, std::move(series), wo, &st));
+  if (meta.ulid.empty()) return Status::Ok();
+  ABHRA_ASSIGN_OR_RETURN(auto b, Block::Open(dir_ + "/" + meta.ulid));
+  AddBlock(std::move(b));
+  metrics_->head_cuts.Increment();
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  LOG_INFO("tsdb", "wrote head block", "ulid={} mint={} maxt={} series={} samples={} chunks={} "
+           "index_bytes={} chunk_bytes={} seconds={:.3f}",
+           meta.ulid, mint, maxt, meta.num_series, meta.num_samples, meta.num_chunks,
+           st.index.total, st.chunk_bytes, secs);
+  return Status::Ok();
+}
+
+Status DB::CutIfNeeded() {
+  std::lock_guard<std::mutex> l(cut_mu_);
+  return CutIfNeededLocked();
+}
+
+Status DB::CutIfNeededLocked() {
+  const int64_t r = options_.block_duration_ms;
+  while (head_->MinTime() <= head_->MaxTime() && head_->MaxTime() - head_->MinTime() > r / 2 * 3) {
+    int64_t before = head_->MinTime();
+    int64_t mint = FloorTo(before, r);
+    ABHRA_RETURN_IF_ERROR(WriteHeadBlock(mint, mint + r));
+    ABHRA_RETURN_IF_ERROR(head_->Truncate(mint + r));
+    if (head_->MinTime() <= before) break;  // no progress (should not happen)
+  }
+  return Status::Ok();
+}
+
+Status DB::Flush() {
+  std::lock_guard<std::mutex> l(cut_mu_);
+  ABHRA_RETURN_IF_ERROR(head_->Flush());
+  if (head_->MinTime() > head_->MaxTime()) return Status::Ok();
+  const int64_t r = options_.block_duration_ms;
+  int64_t mint = head_->MinTime(), maxt = head_->MaxTime() + 1;
+  for (int64_t w = FloorTo(mint, r); w < maxt; w += r) {
+    ABHRA_RETURN_IF_ERROR(WriteHeadBlock(std::max(w, mint), std::min(w + r, maxt)));
+  }
+  return head_->Truncate(maxt);
+}
+
+Status DB::Compact() {
+  std::lock_guard<std::mutex> l(cut_mu_);
+  ABHRA_RETURN_IF_ERROR(CutIfNeededLocked());
+  ABHRA_RETURN_IF_ERROR(CompactLocked());
+  return ApplyRetention();
+}
+
+Status DB::CompactLocked() {
+  auto ranges = DefaultCompactionRanges(options_.block_duration_ms, options_.max_block_duration_ms);
+  while (true) {
+    std::vector<std::shared_ptr<Block>> raw;
+    for (const auto& b : SnapshotBlocks()) {
+      if (b->meta().resolution == kResRaw) raw.push_back(b);
+    }
+    auto plan = PlanCompaction(raw, ranges);
+    if (plan.empty()) return Status::Ok();
+    auto start = std::chrono::steady_clock::now();
+    CompactOptions co;
+    co.samples_per_chunk = options_.samples_per_chunk;
+    co.thanos_labels = options_.external_labels;
+    BlockWriteStats st;
+    auto meta = CompactBlocks(dir_, plan, co, &st);
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (!meta.ok()) {
+      metrics_->compactions_failed.Increment();
+      LOG_ERROR("tsdb", "compaction failed", "blocks={} err={}", plan.size(), meta.status().ToString());
+      return meta.status();
+    }
+    metrics_->compactions.Increment();
+    metrics_->compaction_duration.Observe(secs);
+    if (!meta->ulid.empty()) {
+      ABHRA_ASSIGN_OR_RETURN(auto b, Block::Open(dir_ + "/" + meta->ulid));
+      AddBlock(std::move(b));
+    }
+    RemoveBlocks(plan);
+    LOG_INFO("tsdb", "compacted blocks", "ulid={} parents={} level={} mint={} maxt={} series={} "
+             "samples={} bytes={} seconds={:.3f}",
+             meta->ulid, plan.size(), meta->level, meta->min_time, meta->max_time,
+             meta->num_series, meta->num_samples, st.index.total + st.chunk_bytes, secs);
+  }
+}
+
+Status DB::ApplyRetention() {
+  auto blocks = SnapshotBlocks();
+  int64_t newest = head_->MaxTime();
+  for (const auto& b : blocks) newest = std::max(newest, b->meta().max_time);
+  std::vector<std::shared_ptr<Block>> expired;
+  for (const auto& b : blocks) {
+    int64_t ret = b->meta().resolution == kRes5m   ? options_.retention_5m_ms
+                  : b->meta().resolution == kRes1h ? options_.retention_1h_ms
+                                                   : options_.retention_raw_ms;
+    if (ret > 0 && b->meta().max_time <= newest - ret) expired.push_back(b);
+  }
+  for (const auto& b : expired) {
+    LOG_INFO("tsdb", "deleting block past retention", "ulid={} resolution={} maxt={}",
+             b->meta().ulid, b->meta().resolution, b->meta().max_time);
+  }
+  if (!expired.empty()) RemoveBlocks(expired);
+  return Status::Ok();
+}
+
+}  // namespace abhra::tsdb
