@@ -33,8 +33,8 @@ std::vector<std::shared_ptr<Block>> PlanCompaction(std::vector<std::shared_ptr<B
   }
   if (blocks.size() < 2) return {};
   // 2. Leveled: leave out the newest block.
-  int64_t high = blocks.back()->meta().min_time;
   blocks.pop_back();
+  int64_t high = blocks.back()->meta().min_time;
   for (size_t k = 1; k < ranges.size(); ++k) {
     int64_t r = ranges[k];
     size_t i = 0;
