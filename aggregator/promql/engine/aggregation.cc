@@ -19,36 +19,6 @@ struct Group {
   std::vector<const Sample*> members;  // topk/bottomk/limitk/limit_ratio
 };
 
-std::string FormatFloatPlain(double v) {
-  // Go's strconv.FormatFloat(v, 'f', -1, 64): shortest digits, never an exponent.
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  std::string s = fmt::format("{}", v);
-  auto e = s.find_first_of("eE");
-  if (e == std::string::npos) return s;
-  // Expand the exponent form.
-  std::string mant = s.substr(0, e);
-  int exp = std::stoi(s.substr(e + 1));
-  bool neg = !mant.empty() && mant[0] == '-';
-  if (neg) mant = mant.substr(1);
-  std::string digits;
-  int point = static_cast<int>(mant.find('.'));
-  if (point < 0) point = static_cast<int>(mant.size());
-  for (char c : mant) {
-    if (c != '.') digits += c;
-  }
-  int new_point = point + exp;
-  std::string out;
-  if (new_point <= 0) {
-    out = "0." + std::string(-new_point, '0') + digits;
-  } else if (new_point >= static_cast<int>(digits.size())) {
-    out = digits + std::string(new_point - digits.size(), '0');
-  } else {
-    out = digits.substr(0, new_point) + "." + digits.substr(new_point);
-  }
-  return neg ? "-" + out : out;
-}
-
 bool ValidLabelName(std::string_view s) {
   // UTF-8 label names are valid in Prometheus 3 as long as the bytes are valid UTF-8.
   if (s.empty()) return false;
@@ -150,7 +120,7 @@ Vector Aggregate(Evaluator& ev, const Expr& e, const Vector& in, double param,
   const Vector* input = &in;
   if (op == AggOp::kCountValues) {
     rewritten = in;
-    for (Sample& s : rewritten) s.metric.Set(string_param, FormatFloatPlain(s.f));
+    for (Sample& s : rewritten) s.metric.Set(string_param, FormatFloatFixed(s.f));
     input = &rewritten;
   }
 

@@ -89,6 +89,11 @@ TEST_F(EngineTest, RangeQuerySortedMatrix) {
   EXPECT_EQ(m[1].floats.back().f, 4);
   EXPECT_EQ(FormatSampleValue(1e-7), "1e-07");
   EXPECT_EQ(FormatSampleValue(0.5), "0.5");
+  EXPECT_EQ(FormatSampleValue(1e20), "100000000000000000000");
+  EXPECT_EQ(FormatSampleValue(1.5e-5), "0.000015");
+  EXPECT_EQ(FormatSampleValue(1e21), "1e+21");
+  EXPECT_EQ(FormatSampleValue(-2.5e-7), "-2.5e-07");
+  EXPECT_EQ(FormatSampleValue(123456789), "123456789");
   EXPECT_EQ(FormatSampleValue(-std::numeric_limits<double>::infinity()), "-Inf");
 }
 

@@ -59,6 +59,35 @@ void AppendPoint(std::string* out, int64_t t, std::string_view v) {
 
 }  // namespace
 
+std::string FormatFloatFixed(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  std::string s = fmt::format("{}", v);
+  auto e = s.find_first_of("eE");
+  if (e == std::string::npos) return s;
+  // Expand the shortest exponent form into fixed notation.
+  std::string mant = s.substr(0, e);
+  int exp = std::stoi(s.substr(e + 1));
+  bool neg = !mant.empty() && mant[0] == '-';
+  if (neg) mant = mant.substr(1);
+  std::string digits;
+  int point = static_cast<int>(mant.find('.'));
+  if (point < 0) point = static_cast<int>(mant.size());
+  for (char c : mant) {
+    if (c != '.') digits += c;
+  }
+  int new_point = point + exp;
+  std::string out;
+  if (new_point <= 0) {
+    out = "0." + std::string(-new_point, '0') + digits;
+  } else if (new_point >= static_cast<int>(digits.size())) {
+    out = digits + std::string(new_point - digits.size(), '0');
+  } else {
+    out = digits.substr(0, new_point) + "." + digits.substr(new_point);
+  }
+  return neg ? "-" + out : out;
+}
+
 std::string FormatSampleValue(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
@@ -66,9 +95,8 @@ std::string FormatSampleValue(double v) {
   // form when the exponent is < -6 or >= 21.
   double a = std::fabs(v);
   if (a != 0 && (a < 1e-6 || a >= 1e21)) {
-    std::string s = fmt::format("{:e}", v);
     // Shortest mantissa: let fmt pick the digits, then normalise to Go's e+XX form.
-    s = fmt::format("{}", v);
+    std::string s = fmt::format("{}", v);
     auto e = s.find('e');
     if (e == std::string::npos) return s;
     std::string mant = s.substr(0, e);
@@ -82,9 +110,7 @@ std::string FormatSampleValue(double v) {
     if (exp.size() < 2) exp = "0" + exp;
     return mant + "e" + sign + exp;
   }
-  std::string s = fmt::format("{}", v);
-  if (s.find('e') != std::string::npos) s = fmt::format("{:f}", v);
-  return s;
+  return FormatFloatFixed(v);
 }
 
 std::string_view ResultTypeName(const Value& v) {

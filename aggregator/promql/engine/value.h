@@ -52,7 +52,10 @@ std::string_view ResultTypeName(const Value& v);
 // {"resultType":"vector","result":[{"metric":{...},"value":[1.5,"2"]}]}.
 std::string ValueToJson(const Value& v);
 
-// A float as Prometheus writes sample values: shortest round-trip form, "NaN", "+Inf", "-Inf".
+// A float as Prometheus writes sample values: shortest round-trip digits, fixed notation
+// unless |v| < 1e-6 or >= 1e21 (then 1e-07 style), "NaN", "+Inf", "-Inf".
 std::string FormatSampleValue(double v);
+// Go's strconv.FormatFloat(v, 'f', -1, 64): shortest round-trip digits, never an exponent.
+std::string FormatFloatFixed(double v);
 
 }  // namespace abhra::promql
