@@ -78,7 +78,6 @@ uint64_t SignatureOf(const Labels& l, bool on, const std::vector<std::string>& n
   return on ? l.HashForLabels(names) : l.HashWithoutLabels(names);
 }
 
-Labels DropMetricName(const Labels& l) { return l.WithoutMetricName(); }
 void Evaluator::CheckDeadline() {
   if (std::chrono::steady_clock::now() > ctx_.deadline) {
     throw EvalError{Status::Timeout("query timed out in expression evaluation")};

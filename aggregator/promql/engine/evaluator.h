@@ -117,8 +117,6 @@ class Evaluator {
   Matrix EvalBinary(const Expr& e);
   Matrix EvalSubqueryPoints(const Expr& e, int64_t* range_ms, int64_t* offset_ms,
                             const Expr** vs_for_at);
-  Matrix EvalLabelReplace(const Expr& e);
-  Matrix EvalLabelJoin(const Expr& e);
   Matrix EvalTimestampOfSelector(const Expr& call, const Expr& vs);
   Matrix EvalInfo(const Expr& call);
 
@@ -163,7 +161,6 @@ inline uint64_t LabelsKey(const Labels& l) {
 
 // Label-set helpers shared by the operator implementations.
 uint64_t SignatureOf(const Labels& l, bool on, const std::vector<std::string>& names);
-Labels DropMetricName(const Labels& l);
 
 // Step functions (functions.cc, aggregation.cc, binop.cc).
 Vector CallInstantFunction(Evaluator& ev, const Expr& call, std::vector<Vector>& args,
