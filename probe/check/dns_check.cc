@@ -117,6 +117,10 @@ CheckResult DnsCheck::Finish(bool timed_out) {
     if (cfg.fail_if_no_answer && resp.answers.empty()) {
       result.Fail(reason::kDnsAnswer, "no answer records");
     }
+    if (resp.answers.empty() &&
+        (!cfg.fail_if_not_matches.empty() || !cfg.fail_if_none_matches.empty())) {
+      result.Fail(reason::kDnsAnswer, "no answer records to match");
+    }
     for (const Regex& re : cfg.fail_if_matches) {
       for (const DnsRecord& rec : resp.answers) {
         if (re.Search(rec.text)) {
@@ -125,6 +129,19 @@ CheckResult DnsCheck::Finish(bool timed_out) {
       }
     }
     for (const Regex& re : cfg.fail_if_not_matches) {
+      for (const DnsRecord& rec : resp.answers) {
+        if (!re.Search(rec.text)) {
+          result.Fail(reason::kDnsAnswer,
+                      fmt::format("answer {} did not match /{}/", rec.text, re.pattern));
+        }
+      }
+    }
+    for (const Regex& re : cfg.fail_if_all_match) {
+      bool all = !resp.answers.empty();
+      for (const DnsRecord& rec : resp.answers) all &= re.Search(rec.text);
+      if (all) result.Fail(reason::kDnsAnswer, fmt::format("every answer matched /{}/", re.pattern));
+    }
+    for (const Regex& re : cfg.fail_if_none_matches) {
       bool any = false;
       for (const DnsRecord& rec : resp.answers) any |= re.Search(rec.text);
       if (!any) result.Fail(reason::kDnsAnswer, fmt::format("no answer matched /{}/", re.pattern));

@@ -108,11 +108,16 @@ struct DnsCheckConfig {
   uint16_t query_type = 1;  // A
   std::string query_type_name = "A";
   std::vector<int> valid_rcodes = {0};  // NOERROR
-  // Over the answer records rendered as "<name>.\t<ttl>\tIN\t<TYPE>\t<rdata>": fail when any
-  // record matches one of fail_if_matches, or when some regex of fail_if_not_matches matches
-  // no record.
+  // Over the answer records rendered as "<name>.\t<ttl>\tIN\t<TYPE>\t<rdata>", with
+  // blackbox_exporter's validate_answer_rrs semantics: fail when any record matches a
+  // fail_if_matches regex; when any record does not match a fail_if_not_matches regex; when
+  // every record matches a fail_if_all_match regex; when no record matches a
+  // fail_if_none_matches regex. No records with fail_if_not_matches or fail_if_none_matches
+  // set also fails.
   std::vector<Regex> fail_if_matches;
   std::vector<Regex> fail_if_not_matches;
+  std::vector<Regex> fail_if_all_match;
+  std::vector<Regex> fail_if_none_matches;
   bool fail_if_no_answer = false;
 };
 

@@ -632,7 +632,8 @@ int DnsRcodeCode(std::string_view name) {
 void ReadDns(Reader* r, const YAML::Node& node, std::string_view where, DnsCheckConfig* d) {
   MapReader m(r, node, where,
               {"server", "query_name", "query_type", "valid_rcodes", "fail_if_matches",
-               "fail_if_not_matches", "fail_if_no_answer"});
+               "fail_if_not_matches", "fail_if_all_match", "fail_if_none_matches",
+               "fail_if_no_answer"});
   if (!m.Has("server")) {
     r->Error(node, fmt::format("{}.server is required", where));
   } else if (m.String("server", &d->server)) {
@@ -678,7 +679,9 @@ void ReadDns(Reader* r, const YAML::Node& node, std::string_view where, DnsCheck
     }
   }
   for (auto [key, out] : {std::pair{"fail_if_matches", &d->fail_if_matches},
-                          std::pair{"fail_if_not_matches", &d->fail_if_not_matches}}) {
+                          std::pair{"fail_if_not_matches", &d->fail_if_not_matches},
+                          std::pair{"fail_if_all_match", &d->fail_if_all_match},
+                          std::pair{"fail_if_none_matches", &d->fail_if_none_matches}}) {
     std::vector<std::pair<std::string, YAML::Mark>> patterns;
     m.StringList(key, &patterns);
     for (auto& [p, mark] : patterns) {

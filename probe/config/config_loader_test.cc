@@ -231,7 +231,7 @@ TEST(ConfigLoader, DnsTargets) {
   auto out = ParseConfigText(std::string(kHead) + R"(targets:
   - name: d
     dns: {server: "127.0.0.1:53", query_name: example.com, query_type: AAAA,
-          valid_rcodes: [NOERROR, NXDOMAIN], fail_if_not_matches: ["\\tIN\\tAAAA\\t"]}
+          valid_rcodes: [NOERROR, NXDOMAIN], fail_if_none_matches: ["\\tIN\\tAAAA\\t"]}
 )", "p.yml");
   ASSERT_TRUE(out.errors.empty()) << Join(out.errors);
   const DnsCheckConfig& d = out.config.targets[0].dns;
@@ -239,7 +239,7 @@ TEST(ConfigLoader, DnsTargets) {
   EXPECT_EQ(out.config.targets[0].Instance(), "127.0.0.1:53");
   EXPECT_EQ(d.query_type, 28);
   EXPECT_EQ(d.valid_rcodes, (std::vector<int>{0, 3}));
-  ASSERT_EQ(d.fail_if_not_matches.size(), 1u);
+  ASSERT_EQ(d.fail_if_none_matches.size(), 1u);
 
   auto errs = Errors(std::string(kHead) + R"(targets:
   - name: d
