@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cctype>
+#include <iterator>
 #include <limits>
 
 namespace abhra::probe {
@@ -66,18 +67,18 @@ Result<int64_t> ParseDuration(std::string_view text) {
 
 std::string FormatDuration(int64_t ms) {
   if (ms == 0) return "0s";
-  std::string out;
+  fmt::memory_buffer out;
   if (ms < 0) {
-    out = "-";
+    out.push_back('-');
     ms = -ms;
   }
   for (const Unit& u : kUnits) {
     if (ms >= u.ms) {
-      out += fmt::format("{}{}", ms / u.ms, u.name);
+      fmt::format_to(std::back_inserter(out), "{}{}", ms / u.ms, u.name);
       ms %= u.ms;
     }
   }
-  return out;
+  return fmt::to_string(out);
 }
 
 Result<int64_t> ParseByteSize(std::string_view text) {
