@@ -13,6 +13,7 @@
 #include "aggregator/tsdb/db/db_metrics.h"
 #include "aggregator/tsdb/db/merge.h"
 #include "aggregator/tsdb/head/head_querier.h"
+#include "aggregator/tsdb/index/mapped_file.h"
 #include "common/base/logging.h"
 
 namespace abhra::tsdb {
@@ -27,10 +28,52 @@ bool EndsWith(const std::string& s, std::string_view suf) {
 }
 }  // namespace
 
+// Prometheus replays a WAL from segment 0, or from the segment after its newest
+// `checkpoint.NNNNNNNN` directory. The head's Truncate re-logs live data into a fresh
+// segment and deletes the older ones instead of writing a checkpoint, so without a marker
+// promtool (and Prometheus) fail with "open WAL segment: 0". An empty checkpoint named for
+// the segment before the first one left makes them start there; our WAL ignores it.
+Status SyncWalCheckpointMarker(const std::string& wal_dir) {
+  std::error_code ec;
+  if (!fs::exists(wal_dir, ec)) return Status::Ok();
+  int first = -1;
+  std::vector<std::string> checkpoints;
+  for (const auto& e : fs::directory_iterator(wal_dir, ec)) {
+    std::string n = e.path().filename().string();
+    if (n.rfind("checkpoint.", 0) == 0) {
+      checkpoints.push_back(n);
+    } else if (!n.empty() && std::all_of(n.begin(), n.end(), ::isdigit)) {
+      int idx = std::stoi(n);
+      if (first < 0 || idx < first) first = idx;
+    }
+  }
+  if (ec) return Status::IOError("list " + wal_dir + ": " + ec.message());
+  char want[32] = "";
+  if (first > 0) std::snprintf(want, sizeof want, "checkpoint.%08d", first - 1);
+  bool changed = false;
+  for (const auto& c : checkpoints) {
+    if (c != want) {
+      fs::remove_all(wal_dir + "/" + c, ec);
+      changed = true;
+    }
+  }
+  if (first > 0 && !fs::exists(wal_dir + "/" + want, ec)) {
+    fs::create_directory(wal_dir + "/" + want, ec);
+    if (ec) return Status::IOError("mkdir " + wal_dir + "/" + want + ": " + ec.message());
+    changed = true;
+  }
+  return changed ? SyncDir(wal_dir) : Status::Ok();
+}
+
+Status DB::TruncateHead(int64_t mint) {
+  ABHRA_RETURN_IF_ERROR(head_->Truncate(mint));
+  return SyncWalCheckpointMarker(dir_ + "/wal");
+}
+
 DB::DB(std::string dir, DBOptions options) : dir_(std::move(dir)), options_(std::move(options)) {}
 
 Result<std::unique_ptr<DB>> DB::Open(const std::string& dir, DBOptions options) {
-  if (options.block_duration_ms <= 0) return Status::InvalidArgument("block_duration_ms must be > 0");
+  if (options.block_duration_ms <= 0) return Status::InvalidArgument("block_duration_ms must be > 0, got " + std::to_string(options.block_duration_ms));
   options.head.chunk_range_ms = options.block_duration_ms;
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -51,6 +94,7 @@ Result<std::unique_ptr<DB>> DB::Open(const std::string& dir, DBOptions options) 
     LOG_INFO("tsdb", "dropping head data already in blocks", "before={}", max_block);
     ABHRA_RETURN_IF_ERROR(db->head_->Truncate(max_block));
   }
+  ABHRA_RETURN_IF_ERROR(SyncWalCheckpointMarker(dir + "/wal"));
   if (options.background_interval_ms > 0) db->bg_ = std::thread([p = db.get()] { p->BackgroundLoop(); });
   return db;
 }
@@ -218,7 +262,7 @@ Status DB::CutIfNeededLocked() {
     int64_t before = head_->MinTime();
     int64_t mint = FloorTo(before, r);
     ABHRA_RETURN_IF_ERROR(WriteHeadBlock(mint, mint + r));
-    ABHRA_RETURN_IF_ERROR(head_->Truncate(mint + r));
+    ABHRA_RETURN_IF_ERROR(TruncateHead(mint + r));
     if (head_->MinTime() <= before) break;  // no progress (should not happen)
   }
   return Status::Ok();
@@ -233,7 +277,7 @@ Status DB::Flush() {
   for (int64_t w = FloorTo(mint, r); w < maxt; w += r) {
     ABHRA_RETURN_IF_ERROR(WriteHeadBlock(std::max(w, mint), std::min(w + r, maxt)));
   }
-  return head_->Truncate(maxt);
+  return TruncateHead(maxt);
 }
 
 Status DB::Compact() {

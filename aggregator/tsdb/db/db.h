@@ -97,6 +97,8 @@ class DB final : public storage::Storage {
   // Writes the head's data in [mint, maxt) as one block. REQUIRES: cut_mu_ held.
   Status WriteHeadBlock(int64_t mint, int64_t maxt);
   Status CutIfNeededLocked();
+  // Head::Truncate plus the WAL checkpoint marker Prometheus needs (see db.cc).
+  Status TruncateHead(int64_t mint);
   Status CompactLocked();
   Status ApplyRetention();
   void AddBlock(std::shared_ptr<Block> b);
