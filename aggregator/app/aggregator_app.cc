@@ -1,8 +1,16 @@
 #include "aggregator/app/aggregator_app.h"
 
+#include <fstream>
+#include <sstream>
+
 #include "aggregator/app/status_routes.h"
 #include "aggregator/api/envelope.h"
+#include "aggregator/incidents/incident_store.h"
 #include "aggregator/ingest/remote_write_handler.h"
+#include "aggregator/notify/notifier.h"
+#include "aggregator/promql/engine/engine.h"
+#include "aggregator/provision/rules/rule_provisioner.h"
+#include "aggregator/rules/manager.h"
 #include "aggregator/tsdb/head/head.h"
 #include "common/base/logging.h"
 #include "common/metrics/http_metrics.h"
@@ -43,6 +51,7 @@ Status AggregatorApp::Init() {
   api_ = std::make_unique<api::PrometheusApi>(head_.get(), api::PrometheusApiOptions{});
   api_->RegisterRoutes(&router_);
   RegisterAdminRoutes();
+  ABHRA_RETURN_IF_ERROR(InitAlerting());
 
   RegisterStatusRoutes(&router_, &ready_);
   metrics::RegisterMetricsRoute(&router_);
@@ -53,9 +62,9 @@ Status AggregatorApp::Init() {
   if (!server.ok()) return server.status().WithContext("cannot start the HTTP server");
   server_ = std::move(*server);
   ready_.store(true);
-  LOG_INFO("aggregator", "ready", "listen={} data_dir={} tenants={} alertmanagers={}",
+  LOG_INFO("aggregator", "ready", "listen={} data_dir={} tenants={} alertmanagers={} rule_groups={}",
            server_->address(), LogfmtValue(data_dir_->path()), options_.config.tenants.size(),
-           options_.config.alertmanagers.size());
+           options_.config.alertmanagers.size(), rule_manager_->NumGroups());
   return Status::Ok();
 }
 
@@ -70,6 +79,103 @@ void AggregatorApp::RegisterAdminRoutes() {
     api::WriteSuccess(resp, fmt::format(R"({{"series":{},"minTime":{},"maxTime":{}}})",
                                         head_->NumSeries(), head_->MinTime(), head_->MaxTime()));
   });
+}
+
+Status AggregatorApp::InitAlerting() {
+  const AggregatorConfig& config = options_.config;
+  std::string data_dir = data_dir_->path();
+
+  incidents::IncidentStoreOptions incident_options;
+  incident_options.path = data_dir + "/incidents.log";
+  auto store = incidents::IncidentStore::Open(incident_options);
+  if (!store.ok()) return store.status().WithContext("cannot open the incident history");
+  incidents_ = std::move(*store);
+  incidents_->RegisterRoutes(&router_);
+
+  notify::NotifierOptions notifier_options;
+  notifier_options.alertmanagers = config.alertmanagers;
+  notifier_options.queue_capacity = config.notifier.queue_capacity;
+  notifier_options.timeout = std::chrono::milliseconds(config.notifier.timeout_ms);
+  notifier_options.registry = &metrics::SelfRegistry();
+  notifier_ = std::make_unique<notify::Notifier>(std::move(notifier_options));
+
+  rules::ManagerOptions manager_options;
+  manager_options.env.query = [head = head_.get()](std::string_view expr,
+                                                   int64_t t_ms) -> Result<promql::Vector> {
+    promql::Engine engine;
+    auto r = engine.InstantQuery(*head, expr, t_ms, promql::QueryOptions{});
+    if (!r.ok()) return r.status();
+    if (auto* v = std::get_if<promql::Vector>(&r->value)) return std::move(*v);
+    if (auto* s = std::get_if<promql::Scalar>(&r->value)) {
+      return promql::Vector{promql::Sample{Labels{}, s->t, s->v}};
+    }
+    return Status::InvalidArgument("rule expression must give an instant vector or a scalar");
+  };
+  manager_options.env.appendable = head_.get();
+  manager_options.env.notify = [n = notifier_.get()](std::vector<notify::Alert> alerts) {
+    n->Send(std::move(alerts));
+  };
+  manager_options.env.external_url = config.external_url;
+  manager_options.env.resend_delay_ms = config.notifier.resend_delay_ms;
+  manager_options.registry = &metrics::SelfRegistry();
+  rule_manager_ = std::make_unique<rules::Manager>(std::move(manager_options));
+  api_->SetRulesSource(api::RulesSource{
+      [m = rule_manager_.get()](const http::Params& p) { return m->RulesJson(p); },
+      [m = rule_manager_.get()](const http::Params& p) { return m->AlertsJson(p); }});
+
+  // Plain rule files: errors in them stop the start, as configuration errors do.
+  auto file_groups = std::make_shared<std::vector<rules::GroupSpec>>();
+  for (const std::string& path : config.rules.files) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Status::FromErrno(fmt::format("cannot read rule file {}", path), errno);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto groups = rules::ParseRuleFile(ss.str(), path, config.evaluation_interval_ms);
+    if (!groups.ok()) return groups.status();
+    for (rules::GroupSpec& g : *groups) file_groups->push_back(std::move(g));
+  }
+  rule_manager_->Update(*file_groups);
+
+  provision::RuleProvisionerOptions prov;
+  prov.templates_dir = config.rules.templates_dir;
+  prov.output_dir = config.rules.output_dir.empty() ? data_dir + "/rules" : config.rules.output_dir;
+  prov.environments_from_data = config.rules.environments_from_data;
+  prov.write_on_refresh = config.rules.write_on_refresh;
+  prov.refresh_interval = std::chrono::milliseconds(config.rules.refresh_interval_ms);
+  prov.default_interval_ms = config.evaluation_interval_ms;
+  prov.environments = [head = head_.get()]()
+      -> Result<std::map<std::string, std::vector<std::string>>> {
+    int64_t now = Clock::Real().NowMillis();
+    auto q = head->MakeQuerier(now - 24 * 3600 * 1000, now);
+    if (!q.ok()) return q.status();
+    auto envs = (*q)->LabelValues("env", {});
+    if (!envs.ok()) return envs.status();
+    std::map<std::string, std::vector<std::string>> out;
+    for (const std::string& env : *envs) {
+      auto versions = (*q)->LabelValues(
+          "version", {Matcher::Equal(std::string(kMetricName), "abhra_target_info"),
+                      Matcher::Equal("env", env)});
+      out[env] = versions.ok() ? std::move(*versions) : std::vector<std::string>{};
+    }
+    return out;
+  };
+  if (config.rules.provision) {
+    prov.load = [m = rule_manager_.get(), file_groups](std::vector<rules::GroupSpec> rendered) {
+      for (const rules::GroupSpec& g : *file_groups) rendered.push_back(g);
+      m->Update(std::move(rendered));
+    };
+  }
+  rule_provisioner_ = std::make_unique<provision::RuleProvisioner>(std::move(prov));
+  Status st = rule_provisioner_->Refresh();
+  if (!st.ok()) {
+    LOG_WARN("aggregator", "rule templates not rendered; serving only rules.files",
+             "templates_dir={} err={}", LogfmtValue(config.rules.templates_dir),
+             LogfmtValue(st.message()));
+  }
+  rule_provisioner_->RegisterRoutes(&router_);
+  rule_provisioner_->Start();
+  rule_manager_->Start();
+  return Status::Ok();
 }
 
 AggregatorApp::AggregatorApp(AggregatorOptions options) : options_(std::move(options)) {}
@@ -88,6 +194,9 @@ void AggregatorApp::Stop(std::chrono::milliseconds grace) {
     server_->Shutdown(grace);
   }
   // Components flush here, in reverse dependency order.
+  if (rule_provisioner_) rule_provisioner_->Stop();
+  if (rule_manager_) rule_manager_->Stop();
+  if (notifier_) notifier_->Stop();
   if (head_) {
     Status st = head_->Close();
     if (!st.ok()) LOG_ERROR("aggregator", "closing the head failed", "err={}", LogfmtValue(st.ToString()));

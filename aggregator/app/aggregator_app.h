@@ -26,6 +26,18 @@ class Head;
 namespace abhra::ingest {
 class RemoteWriteHandler;
 }
+namespace abhra::rules {
+class Manager;
+}
+namespace abhra::notify {
+class Notifier;
+}
+namespace abhra::incidents {
+class IncidentStore;
+}
+namespace abhra::provision {
+class RuleProvisioner;
+}
 
 namespace abhra::aggregator {
 
@@ -47,6 +59,11 @@ class AggregatorApp {
 
   uint16_t port() const;        // the bound HTTP port
   tsdb::Head* head() const { return head_.get(); }
+  // For the status page: pending/firing alerts (Manager::FiringAlerts, ActiveAlerts) and the
+  // incident history (IncidentStore::Recent). Never null after Start(); thread-safe.
+  rules::Manager* rule_manager() const { return rule_manager_.get(); }
+  incidents::IncidentStore* incidents() const { return incidents_.get(); }
+  provision::RuleProvisioner* rule_provisioner() const { return rule_provisioner_.get(); }
   std::string address() const;  // the bound "host:port"
   bool ready() const { return ready_.load(); }
   const AggregatorOptions& options() const { return options_; }
@@ -59,6 +76,7 @@ class AggregatorApp {
   explicit AggregatorApp(AggregatorOptions options);
   Status Init();
   void RegisterAdminRoutes();
+  Status InitAlerting();
 
   AggregatorOptions options_;
   std::unique_ptr<DataDir> data_dir_;
@@ -67,6 +85,10 @@ class AggregatorApp {
   std::unique_ptr<tsdb::Head> head_;
   std::unique_ptr<ingest::RemoteWriteHandler> ingest_;
   std::unique_ptr<api::PrometheusApi> api_;
+  std::unique_ptr<notify::Notifier> notifier_;
+  std::unique_ptr<rules::Manager> rule_manager_;
+  std::unique_ptr<provision::RuleProvisioner> rule_provisioner_;
+  std::unique_ptr<incidents::IncidentStore> incidents_;
   http::Router router_;
   std::unique_ptr<http::Server> server_;
   std::atomic<bool> ready_{false};

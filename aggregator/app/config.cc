@@ -1,6 +1,7 @@
 #include "aggregator/app/config.h"
 
 #include <algorithm>
+#include <charconv>
 #include <fstream>
 #include <initializer_list>
 #include <set>
@@ -200,6 +201,103 @@ void ParseAlertmanagers(Parser* p, const YAML::Node& node, AggregatorConfig* con
   }
 }
 
+bool HttpUrl(std::string_view url) {
+  return (url.rfind("http://", 0) == 0 && url.size() > 7) ||
+         (url.rfind("https://", 0) == 0 && url.size() > 8);
+}
+
+void ParsePositiveDuration(Parser* p, const YAML::Node& node, const std::string& where,
+                           int64_t* out) {
+  if (p->Duration(node, where, out) && *out <= 0) {
+    p->Error(node.Mark(), fmt::format("{} must be greater than 0", where));
+  }
+}
+
+void ParseBool(Parser* p, const YAML::Node& node, const std::string& where, bool* out) {
+  std::string v;
+  if (!p->String(node, where, &v)) return;
+  if (v == "true") {
+    *out = true;
+  } else if (v == "false") {
+    *out = false;
+  } else {
+    p->Error(node.Mark(), fmt::format("{} must be true or false, got \"{}\"", where, v));
+  }
+}
+
+void ParseRules(Parser* p, const YAML::Node& node, RulesConfig* rules) {
+  if (node.IsNull()) return;
+  if (!node.IsMap()) {
+    p->Error(node.Mark(), fmt::format("rules must be a map, got {}", KindName(node)));
+    return;
+  }
+  p->CheckKeys(node, "rules", {"templates_dir", "output_dir", "environments_from", "provision",
+                               "write_on_refresh", "refresh_interval", "files"});
+  if (node["templates_dir"] && p->String(node["templates_dir"], "rules.templates_dir", &rules->templates_dir) &&
+      rules->templates_dir.empty()) {
+    p->Error(node["templates_dir"].Mark(), "rules.templates_dir must not be empty");
+  }
+  if (node["output_dir"]) p->String(node["output_dir"], "rules.output_dir", &rules->output_dir);
+  if (const YAML::Node e = node["environments_from"]) {
+    std::string v;
+    if (p->String(e, "rules.environments_from", &v)) {
+      if (v == "data") {
+        rules->environments_from_data = true;
+      } else if (v == "config") {
+        rules->environments_from_data = false;
+      } else {
+        p->Error(e.Mark(), fmt::format("rules.environments_from must be data or config, got \"{}\"", v));
+      }
+    }
+  }
+  if (node["provision"]) ParseBool(p, node["provision"], "rules.provision", &rules->provision);
+  if (node["write_on_refresh"]) {
+    ParseBool(p, node["write_on_refresh"], "rules.write_on_refresh", &rules->write_on_refresh);
+  }
+  if (node["refresh_interval"]) {
+    ParsePositiveDuration(p, node["refresh_interval"], "rules.refresh_interval", &rules->refresh_interval_ms);
+  }
+  if (const YAML::Node f = node["files"]) {
+    if (!f.IsSequence()) {
+      p->Error(f.Mark(), fmt::format("rules.files must be a list of paths, got {}", KindName(f)));
+    } else {
+      for (size_t i = 0; i < f.size(); ++i) {
+        std::string path;
+        std::string where = fmt::format("rules.files[{}]", i);
+        if (!p->String(f[i], where, &path)) continue;
+        if (path.empty()) {
+          p->Error(f[i].Mark(), fmt::format("{} must not be empty", where));
+          continue;
+        }
+        rules->files.push_back(std::move(path));
+      }
+    }
+  }
+}
+
+void ParseNotifier(Parser* p, const YAML::Node& node, NotifierConfig* n) {
+  if (node.IsNull()) return;
+  if (!node.IsMap()) {
+    p->Error(node.Mark(), fmt::format("notifier must be a map, got {}", KindName(node)));
+    return;
+  }
+  p->CheckKeys(node, "notifier", {"resend_delay", "timeout", "queue_capacity"});
+  if (node["resend_delay"]) ParsePositiveDuration(p, node["resend_delay"], "notifier.resend_delay", &n->resend_delay_ms);
+  if (node["timeout"]) ParsePositiveDuration(p, node["timeout"], "notifier.timeout", &n->timeout_ms);
+  if (const YAML::Node q = node["queue_capacity"]) {
+    std::string v;
+    if (p->String(q, "notifier.queue_capacity", &v)) {
+      size_t cap = 0;
+      auto r = std::from_chars(v.data(), v.data() + v.size(), cap);
+      if (r.ec != std::errc() || r.ptr != v.data() + v.size() || cap == 0) {
+        p->Error(q.Mark(), fmt::format("notifier.queue_capacity must be a positive integer, got \"{}\"", v));
+      } else {
+        n->queue_capacity = cap;
+      }
+    }
+  }
+}
+
 }  // namespace
 
 std::string_view WalFsyncName(WalFsync mode) {
@@ -271,10 +369,29 @@ Result<AggregatorConfig> ParseConfig(std::string_view yaml, std::string_view sou
       p.Error(root.Mark(), fmt::format("the configuration must be a map, got {}", KindName(root)));
       return p.Finish();
     }
-    p.CheckKeys(root, "the configuration", {"tenants", "storage", "alertmanagers"});
+    p.CheckKeys(root, "the configuration",
+                {"tenants", "storage", "alertmanagers", "external_url", "evaluation_interval",
+                 "rules", "notifier"});
     if (root["tenants"]) ParseTenants(&p, root["tenants"], &config);
     if (root["storage"]) ParseStorage(&p, root["storage"], &config.storage);
     if (root["alertmanagers"]) ParseAlertmanagers(&p, root["alertmanagers"], &config);
+    if (const YAML::Node u = root["external_url"]) {
+      if (p.String(u, "external_url", &config.external_url)) {
+        if (!HttpUrl(config.external_url)) {
+          p.Error(u.Mark(), fmt::format("external_url must be an http:// or https:// URL, got \"{}\"",
+                                        config.external_url));
+        }
+        while (config.external_url.size() > 1 && config.external_url.back() == '/') {
+          config.external_url.pop_back();
+        }
+      }
+    }
+    if (root["evaluation_interval"]) {
+      ParsePositiveDuration(&p, root["evaluation_interval"], "evaluation_interval",
+                            &config.evaluation_interval_ms);
+    }
+    if (root["rules"]) ParseRules(&p, root["rules"], &config.rules);
+    if (root["notifier"]) ParseNotifier(&p, root["notifier"], &config.notifier);
   } catch (const YAML::Exception& e) {
     p.Error(e.mark, e.msg);
   }

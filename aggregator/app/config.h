@@ -35,10 +35,32 @@ struct StorageConfig {
   WalFsync wal_fsync = WalFsync::kBatch;
 };
 
+// Alert rules: rendered from the alerts/ templates per environment, plus plain rule files.
+struct RulesConfig {
+  std::string templates_dir = "alerts";  // holds defaults.yaml; relative to the working dir
+  std::string output_dir;                // "" = <data dir>/rules
+  bool environments_from_data = true;    // environments_from: data (true) | config (false)
+  bool provision = true;                 // evaluate the rendered templates in the rule manager
+  bool write_on_refresh = false;         // write the rendered files at every refresh
+  int64_t refresh_interval_ms = 60 * 1000;  // re-render (new environments, versions); > 0
+  std::vector<std::string> files;        // more Prometheus rule files, evaluated as they are
+};
+
+struct NotifierConfig {
+  int64_t resend_delay_ms = 60 * 1000;  // re-send still-firing alerts this often; > 0
+  int64_t timeout_ms = 10 * 1000;       // per request to an Alertmanager; > 0
+  size_t queue_capacity = 10000;        // alerts waiting to be sent; oldest dropped beyond; > 0
+};
+
 struct AggregatorConfig {
   std::vector<TenantConfig> tenants;  // empty: any env may write, no tokens
   StorageConfig storage;
   std::vector<std::string> alertmanagers;  // base URLs, e.g. "http://alertmanager:9093"
+  // How this aggregator is reached from outside: alerts' generatorURL and $externalURL.
+  std::string external_url = "http://localhost:9090";
+  int64_t evaluation_interval_ms = 60 * 1000;  // rule groups without `interval`; > 0
+  RulesConfig rules;
+  NotifierConfig notifier;
 };
 
 // Parses and validates a YAML document. `source` names it in errors, which carry line and

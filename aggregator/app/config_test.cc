@@ -140,3 +140,72 @@ TEST(DurationTest, PrometheusSyntax) {
 
 }  // namespace
 }  // namespace abhra::aggregator
+
+namespace abhra::aggregator {
+namespace {
+
+TEST(ConfigTest, AlertingKeys) {
+  auto c = ParseConfig(R"(
+external_url: http://agg.example:9090/
+evaluation_interval: 15s
+rules:
+  templates_dir: /etc/abhra/alerts
+  output_dir: /var/lib/abhra/rules
+  environments_from: config
+  provision: false
+  write_on_refresh: true
+  refresh_interval: 30s
+  files: [a.yaml, b.yaml]
+notifier:
+  resend_delay: 2m
+  timeout: 5s
+  queue_capacity: 100
+)");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->external_url, "http://agg.example:9090");
+  EXPECT_EQ(c->evaluation_interval_ms, 15000);
+  EXPECT_EQ(c->rules.templates_dir, "/etc/abhra/alerts");
+  EXPECT_EQ(c->rules.output_dir, "/var/lib/abhra/rules");
+  EXPECT_FALSE(c->rules.environments_from_data);
+  EXPECT_FALSE(c->rules.provision);
+  EXPECT_TRUE(c->rules.write_on_refresh);
+  EXPECT_EQ(c->rules.refresh_interval_ms, 30000);
+  EXPECT_EQ(c->rules.files, (std::vector<std::string>{"a.yaml", "b.yaml"}));
+  EXPECT_EQ(c->notifier.resend_delay_ms, 120000);
+  EXPECT_EQ(c->notifier.timeout_ms, 5000);
+  EXPECT_EQ(c->notifier.queue_capacity, 100u);
+
+  auto d = ParseConfig("");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->evaluation_interval_ms, 60000);
+  EXPECT_EQ(d->rules.templates_dir, "alerts");
+  EXPECT_TRUE(d->rules.environments_from_data);
+  EXPECT_TRUE(d->rules.provision);
+}
+
+TEST(ConfigTest, BadAlertingValues) {
+  auto c = ParseConfig(R"(external_url: ftp://x
+evaluation_interval: 0
+rules:
+  environments_from: both
+  provision: maybe
+  files: [""]
+  bogus: 1
+notifier:
+  queue_capacity: -3
+  resend_delay: 0
+)", "a.yaml");
+  ASSERT_FALSE(c.ok());
+  const std::string& m = c.status().message();
+  EXPECT_NE(m.find("a.yaml:1:15: external_url must be an http:// or https:// URL"), std::string::npos) << m;
+  EXPECT_NE(m.find("evaluation_interval must be greater than 0"), std::string::npos) << m;
+  EXPECT_NE(m.find("rules.environments_from must be data or config, got \"both\""), std::string::npos) << m;
+  EXPECT_NE(m.find("rules.provision must be true or false"), std::string::npos) << m;
+  EXPECT_NE(m.find("rules.files[0] must not be empty"), std::string::npos) << m;
+  EXPECT_NE(m.find("unknown key \"bogus\" in rules"), std::string::npos) << m;
+  EXPECT_NE(m.find("notifier.queue_capacity must be a positive integer"), std::string::npos) << m;
+  EXPECT_NE(m.find("notifier.resend_delay must be greater than 0"), std::string::npos) << m;
+}
+
+}  // namespace
+}  // namespace abhra::aggregator
