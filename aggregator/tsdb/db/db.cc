@@ -217,6 +217,15 @@ Status DB::WriteHeadBlock(int64_t mint, int64_t maxt) {
                                            std::span<const ChunkSnapshot> chunks) {
     BlockSeries s;
     s.labels = ls;
+    if (options_.head_block_samples_per_chunk > 0) {
+      std::vector<ChunkRefData> refs;
+      for (const auto& c : chunks) refs.push_back({c.mint, c.maxt, kEncXor, c.bytes});
+      XorChunksIterator it(nullptr, std::move(refs), mint, maxt - 1);
+      Status st = EncodeXorChunks(it, options_.head_block_samples_per_chunk, &s.chunks);
+      if (!st.ok() && err.ok()) err = st;
+      series.push_back(std::move(s));
+      return;
+    }
     for (const auto& c : chunks) {
       if (c.mint >= mint && c.maxt < maxt) {
         BlockChunk bc;
@@ -274,6 +283,12 @@ Status DB::Flush() {
   if (head_->MinTime() > head_->MaxTime()) return Status::Ok();
   const int64_t r = options_.block_duration_ms;
   int64_t mint = head_->MinTime(), maxt = head_->MaxTime() + 1;
+  if (maxt - mint <= r) {
+    // At most one block range of data: one block, even across a range boundary (one index
+    // instead of two; leveled compaction still merges it inside a larger window).
+    ABHRA_RETURN_IF_ERROR(WriteHeadBlock(mint, maxt));
+    return TruncateHead(maxt);
+  }
   for (int64_t w = FloorTo(mint, r); w < maxt; w += r) {
     ABHRA_RETURN_IF_ERROR(WriteHeadBlock(std::max(w, mint), std::min(w + r, maxt)));
   }

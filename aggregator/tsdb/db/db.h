@@ -50,7 +50,11 @@ struct DBOptions {
   int64_t retention_5m_ms = 0;
   int64_t retention_1h_ms = 0;
   // XOR chunk size in compacted blocks.
-  int samples_per_chunk = 120;
+  int samples_per_chunk = 240;
+  // Blocks cut from the head: 0 copies the head's chunks as they are (Prometheus' ~120
+  // samples, cut at range boundaries); N > 0 re-encodes each series into chunks of up to
+  // N samples (fewer chunk headers, index entries and CRCs: fewer bytes per sample).
+  int head_block_samples_per_chunk = 240;
   // Thanos external labels (incl. tenant) written into every block's meta.json.
   std::map<std::string, std::string> external_labels;
   // How often the background thread cuts/compacts; 0 = no thread (call Compact yourself).
@@ -79,7 +83,9 @@ class DB final : public storage::Storage {
   // Writes head blocks while the head spans more than 1.5 block ranges.
   Status CutIfNeeded();
   // Makes all acknowledged data durable and cuts everything in the head into blocks
-  // (one per block-range window), then truncates the head and its WAL.
+  // (one block when the head spans at most one block range, else one per range-aligned
+  // window), then truncates the head and its WAL: samples at or before the flushed max
+  // time are OutOfBounds afterwards.
   Status Flush();
   // One maintenance cycle now: CutIfNeeded, compaction until nothing is left to merge,
   // retention.
