@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <chrono>
 
+#include <snappy.h>
+
 #include "aggregator/tsdb/wal/crc32c.h"
 #include "common/base/logging.h"
 
@@ -46,9 +48,10 @@ Status MkdirAll(const std::string& dir) {
   return Status::Ok();
 }
 
-void PutHeader(std::string* dst, FragmentType type, std::string_view frag) {
+void PutHeader(std::string* dst, FragmentType type, bool compressed, std::string_view frag) {
   uint32_t crc = Crc32c(frag);
-  char h[kWalHeaderSize] = {static_cast<char>(type),
+  uint8_t type_byte = static_cast<uint8_t>(type) | (compressed ? kSnappyFlag : 0);
+  char h[kWalHeaderSize] = {static_cast<char>(type_byte),
                             static_cast<char>(frag.size() >> 8),
                             static_cast<char>(frag.size() & 0xff),
                             static_cast<char>(crc >> 24),
@@ -140,6 +143,16 @@ Result<uint64_t> Wal::Log(std::span<const std::string_view> records) {
   const size_t max_record = (kWalPageSize - kWalHeaderSize) * pages_per_segment_;
   buf_.clear();
   for (std::string_view rec : records) {
+    bool compressed = false;
+    if (options_.compress && !rec.empty()) {
+      snappy_buf_.resize(snappy::MaxCompressedLength(rec.size()));
+      size_t n = 0;
+      snappy::RawCompress(rec.data(), rec.size(), snappy_buf_.data(), &n);
+      if (n < rec.size()) {
+        rec = std::string_view(snappy_buf_.data(), n);
+        compressed = true;
+      }
+    }
     if (rec.size() > max_record) {
       return Status::InvalidArgument(fmt::format(
           "WAL record of {} bytes exceeds the segment capacity of {} bytes", rec.size(), max_record));
@@ -168,7 +181,7 @@ Result<uint64_t> Wal::Log(std::span<const std::string_view> records) {
       bool last = n == rec.size();
       FragmentType type = first ? (last ? FragmentType::kFull : FragmentType::kFirst)
                                 : (last ? FragmentType::kLast : FragmentType::kMiddle);
-      PutHeader(&buf_, type, rec.substr(0, n));
+      PutHeader(&buf_, type, compressed, rec.substr(0, n));
       buf_.append(rec.data(), n);
       rec.remove_prefix(n);
       first = false;

@@ -35,6 +35,9 @@ Result<FsyncPolicy> ParseFsyncPolicy(std::string_view text);
 struct WalOptions {
   uint64_t segment_size = kDefaultSegmentSize;  // bytes; rounded down to whole pages
   FsyncPolicy fsync = FsyncPolicy::kBatch;
+  // Snappy-compress each record when that makes it smaller (Prometheus' WAL compression;
+  // promtool reads it). Cuts the WAL to about a third on typical samples records.
+  bool compress = true;
   int batch_interval_ms = 100;
   // Called after every fdatasync with its duration in seconds (for a histogram).
   std::function<void(double seconds)> on_fsync;
@@ -87,6 +90,7 @@ class Wal {
   uint64_t seg_offset_ = 0;           // guarded by mu_: bytes in the current segment
   uint64_t written_ = 0;              // guarded by mu_: bytes since Open
   std::string buf_;                   // guarded by mu_
+  std::string snappy_buf_;            // guarded by mu_; one compressed record
   Status broken_;                     // guarded by mu_
   bool closed_ = false;               // guarded by mu_
 

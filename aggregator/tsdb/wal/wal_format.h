@@ -21,7 +21,8 @@ inline constexpr size_t kWalHeaderSize = 7;
 inline constexpr uint64_t kDefaultSegmentSize = 128ull * 1024 * 1024;
 
 enum class FragmentType : uint8_t { kPageTerm = 0, kFull = 1, kFirst = 2, kMiddle = 3, kLast = 4 };
-// Prometheus sets this bit on snappy-compressed fragments; we never write it.
+// Set on every fragment of a record whose bytes are snappy block-compressed (as Prometheus'
+// --storage.tsdb.wal-compression writes them); the record is decompressed after reassembly.
 inline constexpr uint8_t kSnappyFlag = 0x08;
 
 // "00000042"

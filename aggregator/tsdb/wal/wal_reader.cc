@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <string>
 
+#include <snappy.h>
+
 #include "aggregator/tsdb/wal/crc32c.h"
 #include "aggregator/tsdb/wal/wal_format.h"
 #include "common/base/logging.h"
@@ -51,6 +53,9 @@ ScanResult ScanSegment(const std::string& data, const std::string& name,
   ScanResult r;
   const size_t size = data.size();
   std::string rec;
+  std::string plain;  // a decompressed record
+  // A decompressed record can be at most a segment's worth of bytes (the writer's limit).
+  constexpr size_t kMaxRecordBytes = 1ull << 30;
   bool in_record = false;
   size_t record_start = 0;
   size_t off = 0;
@@ -76,10 +81,8 @@ ScanResult ScanSegment(const std::string& data, const std::string& name,
     }
     if (off + kWalHeaderSize > size) return torn();
     if (off + kWalHeaderSize > page_end) return corrupt(off, "fragment header crosses a page");
-    if (type_byte & kSnappyFlag) {
-      return corrupt(off, "snappy-compressed fragment (not supported)");
-    }
-    auto type = static_cast<FragmentType>(type_byte);
+    const bool compressed = (type_byte & kSnappyFlag) != 0;
+    auto type = static_cast<FragmentType>(type_byte & ~kSnappyFlag);
     size_t len = (static_cast<uint8_t>(data[off + 1]) << 8) | static_cast<uint8_t>(data[off + 2]);
     uint32_t want = (static_cast<uint32_t>(static_cast<uint8_t>(data[off + 3])) << 24) |
                     (static_cast<uint32_t>(static_cast<uint8_t>(data[off + 4])) << 16) |
@@ -114,9 +117,18 @@ ScanResult ScanSegment(const std::string& data, const std::string& name,
     off = body + len;
     if (type == FragmentType::kFull || type == FragmentType::kLast) {
       in_record = false;
+      std::string_view payload = rec;
+      if (compressed) {
+        size_t n = 0;
+        if (!snappy::GetUncompressedLength(rec.data(), rec.size(), &n) || n > kMaxRecordBytes ||
+            (plain.resize(n), !snappy::RawUncompress(rec.data(), rec.size(), plain.data()))) {
+          return corrupt(record_start, "snappy-compressed record does not decompress");
+        }
+        payload = plain;
+      }
       ++stats->records;
-      stats->bytes += rec.size();
-      Status s = fn(rec);
+      stats->bytes += payload.size();
+      Status s = fn(payload);
       if (!s.ok()) {
         r.status = s;
         return r;
