@@ -70,7 +70,19 @@ StatusPageData StatusCollector::Collect() const {
     return out;
   };
 
-  // Every service probed within the list window, labels only.
+  auto now_min = instant(fmt::format("min by (env, service) ({})", sel));
+  auto now_max = instant(fmt::format("max by (env, service) ({})", sel));
+  auto now_count = instant(fmt::format("count by (env, service) ({})", sel));
+  auto now_up = instant(fmt::format("sum by (env, service) ({})", sel));
+  auto newest = instant(fmt::format("max by (env, service) (timestamp({}))", sel));
+  auto window_min = instant(fmt::format("min by (env, service) (min_over_time({}[{}]))", sel,
+                                        Seconds(options_.state_window_ms)));
+  for (const auto& [k, ts] : newest) {
+    ServiceStatus& s = service(k);
+    s.last_sample_ms = static_cast<int64_t>(std::llround(ts * 1000));
+  }
+  // Every service probed within the list window. A series without a sample in the lookback
+  // (a dead probe) is walked to its newest sample, so the page can say since when.
   {
     auto q = db_->MakeQuerier(now - options_.list_window_ms, now);
     if (!q.ok()) {
@@ -86,23 +98,19 @@ StatusPageData StatusCollector::Collect() const {
         auto it = set->At().Iterator();
         if (!it->Seek(now - options_.list_window_ms) || it->At().t > now) continue;
         Key k = KeyOf(set->At().labels());
-        if (!k.first.empty() || !k.second.empty()) service(k);
+        if (k.first.empty() && k.second.empty()) continue;
+        ServiceStatus& s = service(k);
+        ++s.instances_known;
+        if (!newest.count(k)) {
+          int64_t last = it->At().t;
+          while (it->Next() && it->At().t <= now) last = it->At().t;
+          s.last_sample_ms = std::max(s.last_sample_ms, last);
+        }
       }
       if (!set->Err().ok()) data.errors.push_back("cannot list services: " + set->Err().message());
     }
   }
 
-  auto now_min = instant(fmt::format("min by (env, service) ({})", sel));
-  auto now_max = instant(fmt::format("max by (env, service) ({})", sel));
-  auto now_count = instant(fmt::format("count by (env, service) ({})", sel));
-  auto now_up = instant(fmt::format("sum by (env, service) ({})", sel));
-  auto newest = instant(fmt::format("max by (env, service) (timestamp({}))", sel));
-  auto window_min = instant(fmt::format("min by (env, service) (min_over_time({}[{}]))", sel,
-                                        Seconds(options_.state_window_ms)));
-  for (const auto& [k, ts] : newest) {
-    ServiceStatus& s = service(k);
-    s.last_sample_ms = static_cast<int64_t>(std::llround(ts * 1000));
-  }
   for (auto& [k, s] : by_key) {
     auto mn = now_min.find(k), mx = now_max.find(k);
     bool fresh = s.last_sample_ms > 0 && now - s.last_sample_ms <= options_.stale_after_ms;
@@ -112,9 +120,11 @@ StatusPageData StatusCollector::Collect() const {
     }
     s.instances_total = static_cast<int>(now_count.count(k) ? now_count[k] : 0);
     s.instances_up = static_cast<int>(now_up.count(k) ? now_up[k] : 0);
+    s.failed_recently = window_min.count(k) && window_min[k] < 1;
     if (mx->second < 1) {
       s.state = ServiceState::kDown;
-    } else if (mn->second < 1 || (window_min.count(k) && window_min[k] < 1)) {
+    } else if (mn->second < 1 || (window_min.count(k) && window_min[k] < 1) ||
+               s.instances_total < s.instances_known) {
       s.state = ServiceState::kDegraded;
     } else {
       s.state = ServiceState::kUp;

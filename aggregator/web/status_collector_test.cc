@@ -36,6 +36,11 @@ class StatusCollectorTest : public ::testing::Test {
                            [](int64_t t) { return t == kNow - 2 * kMinute ? 0.0 : 1.0; }));
     // Probe died 3 minutes ago while the service was up: must not look green.
     ASSERT_TRUE(WriteProbe(&db_, {"prod", "cart", "a"}, kNow - 2 * kHour, kNow - 3 * kMinute, 15000, always));
+    // One of two probe instances went silent an hour ago: degraded, not green.
+    ASSERT_TRUE(WriteProbe(&db_, {"prod", "web", "a"}, kNow - 2 * kHour, kNow - 15000, 15000, always));
+    ASSERT_TRUE(WriteProbe(&db_, {"prod", "web", "b"}, kNow - 2 * kHour, kNow - kHour, 15000, always));
+    // Probe died an hour ago (beyond the lookback): no data, and since when.
+    ASSERT_TRUE(WriteProbe(&db_, {"prod", "old", "a"}, kNow - 2 * kHour, kNow - kHour, 15000, always));
     // Sparse: four results in 24 h, one failed -> 75 %.
     ASSERT_TRUE(WriteProbe(&db_, {"staging", "api", "a"}, kNow - 20 * kHour, kNow - 20 * kHour, 1, [](int64_t) { return 0.0; }));
     ASSERT_TRUE(WriteProbe(&db_, {"staging", "api", "a"}, kNow - 10 * kHour, kNow - 10 * kHour, 1, always));
@@ -53,7 +58,17 @@ TEST_F(StatusCollectorTest, StatesVersionsUptimeAndLatency) {
   StatusCollector collector(&db_, {}, &clock_);
   StatusPageData d = collector.Collect();
   ASSERT_TRUE(d.errors.empty()) << d.errors[0];
-  ASSERT_EQ(d.services.size(), 5u);
+  ASSERT_EQ(d.services.size(), 7u);
+
+  const ServiceStatus* web = Find(d, "prod", "web");
+  ASSERT_NE(web, nullptr);
+  EXPECT_EQ(web->state, ServiceState::kDegraded);
+  EXPECT_EQ(web->instances_total, 1);
+  EXPECT_EQ(web->instances_known, 2);
+  const ServiceStatus* old = Find(d, "prod", "old");
+  ASSERT_NE(old, nullptr);
+  EXPECT_EQ(old->state, ServiceState::kNoData);
+  EXPECT_EQ(old->last_sample_ms, kNow - kHour);
 
   const ServiceStatus* api = Find(d, "prod", "api");
   ASSERT_NE(api, nullptr);
@@ -97,7 +112,7 @@ TEST_F(StatusCollectorTest, ProbeGoneForADayStaysListedAsNoData) {
   clock_.Set(kNow + 20 * kHour);
   StatusCollector collector(&db_, {}, &clock_);
   StatusPageData d = collector.Collect();
-  ASSERT_EQ(d.services.size(), 5u);
+  ASSERT_EQ(d.services.size(), 7u);
   for (const auto& s : d.services) {
     EXPECT_EQ(s.state, ServiceState::kNoData) << s.env << "/" << s.service;
   }
@@ -113,7 +128,7 @@ TEST_F(StatusCollectorTest, QueryCountDoesNotGrowWithServices) {
                            kNow - 15000, 15000, [](int64_t) { return 1.0; }));
   }
   StatusPageData d = collector.Collect();
-  EXPECT_EQ(d.services.size(), 45u);
+  EXPECT_EQ(d.services.size(), 47u);
   EXPECT_EQ(d.queries, before);
   EXPECT_LE(d.queries, 12);
 }

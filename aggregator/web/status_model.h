@@ -36,7 +36,8 @@ struct IncidentView {
 
 enum class ServiceState {
   kUp,        // every probe instance succeeds now and did for the whole state window
-  kDegraded,  // up now, but some instance fails now or failed within the state window
+  kDegraded,  // up now, but some instance fails now or failed within the state window,
+              // or a probe instance seen in the list window stopped reporting
   kDown,      // every probe instance fails now
   kNoData,    // no probe result within stale_after_ms: probe dead or target gone
 };
@@ -47,7 +48,9 @@ struct ServiceStatus {
   std::string service;
   ServiceState state = ServiceState::kNoData;
   int instances_up = 0;     // probe instances succeeding now
-  int instances_total = 0;  // probe instances with a fresh result
+  int instances_total = 0;  // probe instances with a result within the lookback (5m)
+  int instances_known = 0;  // probe instances with a result within the list window (24h)
+  bool failed_recently = false;  // some result failed within the state window
   int64_t last_sample_ms = 0;  // newest probe_success sample, 0 when none within lookback
   std::vector<std::string> versions;  // from abhra_target_info, sorted
   // Fraction (0..1) of successful probe results in the window; nullopt without results.

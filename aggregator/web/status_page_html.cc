@@ -33,6 +33,7 @@ td.num{font-variant-numeric:tabular-nums;white-space:nowrap}
 .state{display:inline-block;min-width:5.5em;text-align:center;border-radius:4px;padding:.1em .5em;color:#fff;font-weight:700;font-size:.85em;text-transform:uppercase}
 .state-up{background:var(--up)}.state-degraded{background:var(--deg)}.state-down{background:var(--down)}.state-no-data{background:var(--nodata)}
 .detail{display:block;color:#57606a;font-size:.8em}
+.statebox{display:inline-block}
 .spark{display:inline-flex;align-items:center;gap:.4em;white-space:nowrap}
 .spark svg{width:120px;height:28px;background:#f6f8fa;border-radius:3px}
 .spark polyline{fill:none;stroke:#0969da;stroke-width:1.5;vector-effect:non-scaling-stroke}
@@ -53,6 +54,7 @@ footer{color:#57606a;font-size:.8em;text-align:center;padding:1em}
  td::before{content:attr(data-label);color:#57606a;font-size:.85em}
  td.svc{font-weight:700;font-size:1.05em}
  td.svc::before{content:none}
+ .statebox{text-align:right}
 }
 )CSS";
 
@@ -157,7 +159,8 @@ void AppendIncidents(std::string* out, const StatusPageData& data) {
 void AppendServiceRow(std::string* out, const ServiceStatus& s, int64_t now) {
   *out += "<tr class=\"service\"><td class=\"svc\" data-label=\"Service\">";
   Esc(out, s.service.empty() ? "(no service label)" : s.service);
-  *out += "</td><td data-label=\"State\"><span class=\"" + StateClass(s.state) + "\">";
+  *out += "</td><td data-label=\"State\"><span class=\"statebox\"><span class=\"" +
+          StateClass(s.state) + "\">";
   Esc(out, ServiceStateName(s.state));
   *out += "</span>";
   if (s.state == ServiceState::kNoData) {
@@ -165,9 +168,15 @@ void AppendServiceRow(std::string* out, const ServiceStatus& s, int64_t now) {
                 ? "<span class=\"detail\">last result " + FormatDuration(now - s.last_sample_ms) + " ago</span>"
                 : "<span class=\"detail\">no recent probe result</span>";
   } else if (s.instances_total > 1 || s.state != ServiceState::kUp) {
-    *out += fmt::format("<span class=\"detail\">{}/{} probes ok</span>", s.instances_up,
+    *out += fmt::format("<span class=\"detail\">{}/{} probes ok", s.instances_up,
                         s.instances_total);
+    if (s.instances_known > s.instances_total) {
+      *out += fmt::format(", {} silent", s.instances_known - s.instances_total);
+    }
+    if (s.state == ServiceState::kDegraded && s.failed_recently) *out += ", recent failures";
+    *out += "</span>";
   }
+  *out += "</span>";
   *out += "</td><td data-label=\"Version\">";
   if (s.versions.empty()) {
     *out += "<span class=\"muted\">—</span>";

@@ -49,7 +49,7 @@ class Dom(HTMLParser):
         if tag == "span" and self.in_env_name:
             self.in_env_name = False
         if tag == "td" and self.row is not None and self.cell is not None:
-            self.row.append(self.cell.strip())
+            self.row.append(" ".join(self.cell.split()).replace(" ,", ","))
             self.cell = None
         if tag == "tr" and self.row is not None:
             self.rows.append((self.env, self.row))

@@ -6,7 +6,7 @@
 // The fleet (now = wall clock):
 //   prod/api        up (two instances), version 1.4.2
 //   prod/checkout   down for the last 20 minutes, version 2.0.1
-//   prod/search     flaky: a failure every 7 minutes (degraded), version 3.1.0
+//   prod/search     flaky: a failure every 3 minutes, up right now (degraded), version 3.1.0
 //   prod/cart       probe died 10 minutes ago ("no data")
 //   staging/api     up, versions 1.5.0-rc.1 and 1.4.2
 //   staging/<script>...  a service whose label value is HTML/JS (must render as text)
@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -72,11 +73,19 @@ int main(int argc, char** argv) {
       {"prod", "checkout", "https://checkout.example/health",
        [now](int64_t t) { return t < now - 20 * kMinute ? 1.0 : 0.0; }, now, 0.35},
       {"prod", "search", "https://search.example/health",
-       [](int64_t t) { return (t / kMinute) % 7 == 0 ? 0.0 : 1.0; }, now, 0.6},
+       // One result in six fails (every 3 minutes), the newest one succeeds.
+       [now](int64_t t) { return ((now - t) / 30000) % 6 == 3 ? 0.0 : 1.0; }, now, 0.6},
       {"prod", "cart", "https://cart.example/health", always, now - 10 * kMinute, 0.2},
       {"staging", "api", "https://api.staging.example/health", always, now, 0.15},
       {"staging", kEvil, "https://evil.example/", always, now, 0.1},
   };
+  // For measurements: ABHRA_STATUSPAGE_EXTRA_SERVICES=N adds N healthy services in env "load".
+  if (const char* extra = std::getenv("ABHRA_STATUSPAGE_EXTRA_SERVICES")) {
+    for (int i = 0, n = std::atoi(extra); i < n; ++i) {
+      fleet.push_back({"load", "svc-" + std::to_string(i), "https://svc-" + std::to_string(i) + ".example/",
+                       always, now, 0.1});
+    }
+  }
   {
     auto app = (*head)->MakeAppender();
     for (const Svc& s : fleet) {
