@@ -12,6 +12,7 @@
 #include "aggregator/tsdb/compact/compactor.h"
 #include "aggregator/tsdb/db/db_metrics.h"
 #include "aggregator/tsdb/db/merge.h"
+#include "aggregator/tsdb/downsample/downsample.h"
 #include "aggregator/tsdb/head/head_querier.h"
 #include "aggregator/tsdb/index/mapped_file.h"
 #include "common/base/logging.h"
@@ -198,15 +199,130 @@ std::vector<BlockMeta> DB::Blocks() const {
 
 std::unique_ptr<storage::Appender> DB::MakeAppender() { return head_->MakeAppender(); }
 
+namespace {
+
+// Head + blocks. Select picks a resolution per query (SelectHints) and reads downsampled
+// blocks in place of the raw blocks they cover.
+class DBQuerier final : public storage::Querier {
+ public:
+  DBQuerier(std::vector<std::shared_ptr<Block>> blocks, std::unique_ptr<storage::Querier> head,
+            int64_t mint, int64_t maxt)
+      : blocks_(std::move(blocks)), head_(std::move(head)), mint_(mint), maxt_(maxt) {}
+
+  std::unique_ptr<storage::SeriesSet> Select(bool sorted, const storage::SelectHints& hints,
+                                             const std::vector<Matcher>& matchers) override {
+    int64_t window = std::max(hints.range, hints.step);
+    std::string aggr = AggregateForFunc(hints.func);
+    int64_t res = kResRaw;
+    if (!aggr.empty() && !hints.series_only) {
+      for (int64_t r : {kRes1h, kRes5m}) {
+        if (window < 5 * r) continue;
+        bool have = std::any_of(blocks_.begin(), blocks_.end(),
+                                [&](const auto& b) { return b->meta().resolution == r; });
+        if (have) {
+          res = r;
+          break;
+        }
+      }
+    }
+    std::vector<std::unique_ptr<storage::SeriesSet>> sets;
+    for (const auto& b : blocks_) {
+      const auto& m = b->meta();
+      if (m.resolution == kResRaw) {
+        bool covered = res != kResRaw && std::any_of(blocks_.begin(), blocks_.end(), [&](const auto& d) {
+          return d->meta().resolution == res && d->meta().min_time <= m.min_time &&
+                 m.max_time <= d->meta().max_time;
+        });
+        if (covered) continue;
+        queriers_.push_back(NewBlockQuerier(b, mint_, maxt_));
+      } else if (m.resolution == res) {
+        queriers_.push_back(NewDownsampledQuerier(b, aggr, mint_, maxt_));
+      } else {
+        continue;
+      }
+      sets.push_back(queriers_.back()->Select(true, hints, matchers));
+    }
+    sets.push_back(head_->Select(true, hints, matchers));
+    return MergeSeriesSets(std::move(sets));
+  }
+
+  Result<std::vector<std::string>> LabelValues(const std::string& name,
+                                               const std::vector<Matcher>& matchers) override {
+    std::vector<std::vector<std::string>> lists;
+    for (const auto& b : blocks_) {
+      if (b->meta().resolution != kResRaw) continue;
+      ABHRA_ASSIGN_OR_RETURN(auto v, NewBlockQuerier(b, mint_, maxt_)->LabelValues(name, matchers));
+      lists.push_back(std::move(v));
+    }
+    ABHRA_ASSIGN_OR_RETURN(auto v, head_->LabelValues(name, matchers));
+    lists.push_back(std::move(v));
+    return MergeStrings(std::move(lists));
+  }
+
+  Result<std::vector<std::string>> LabelNames(const std::vector<Matcher>& matchers) override {
+    std::vector<std::vector<std::string>> lists;
+    for (const auto& b : blocks_) {
+      if (b->meta().resolution != kResRaw) continue;
+      ABHRA_ASSIGN_OR_RETURN(auto v, NewBlockQuerier(b, mint_, maxt_)->LabelNames(matchers));
+      lists.push_back(std::move(v));
+    }
+    ABHRA_ASSIGN_OR_RETURN(auto v, head_->LabelNames(matchers));
+    lists.push_back(std::move(v));
+    return MergeStrings(std::move(lists));
+  }
+
+ private:
+  std::vector<std::shared_ptr<Block>> blocks_;
+  std::unique_ptr<storage::Querier> head_;
+  std::vector<std::unique_ptr<storage::Querier>> queriers_;
+  int64_t mint_, maxt_;
+};
+
+}  // namespace
+
 Result<std::unique_ptr<storage::Querier>> DB::MakeQuerier(int64_t mint, int64_t maxt) {
-  std::vector<std::unique_ptr<storage::Querier>> qs;
+  std::vector<std::shared_ptr<Block>> bs;
   for (const auto& b : SnapshotBlocks()) {
-    if (b->meta().resolution != kResRaw || !b->Overlaps(mint, maxt)) continue;
-    qs.push_back(NewBlockQuerier(b, mint, maxt));
+    if (b->Overlaps(mint, maxt)) bs.push_back(b);
   }
   ABHRA_ASSIGN_OR_RETURN(auto hq, head_->MakeQuerier(mint, maxt));
-  qs.push_back(std::move(hq));
-  return NewMergeQuerier(std::move(qs));
+  return std::unique_ptr<storage::Querier>(
+      std::make_unique<DBQuerier>(std::move(bs), std::move(hq), mint, maxt));
+}
+
+Status DB::DownsampleLocked() {
+  if (!options_.downsample) return Status::Ok();
+  const std::pair<int64_t, int64_t> steps[] = {{kResRaw, kRes5m}, {kRes5m, kRes1h}};
+  for (const auto& [from, to] : steps) {
+    int64_t min_span = to == kRes5m ? options_.downsample_5m_min_block_ms : options_.downsample_1h_min_block_ms;
+    auto blocks = SnapshotBlocks();
+    for (const auto& b : blocks) {
+      const auto& m = b->meta();
+      if (m.resolution != from || m.max_time - m.min_time < min_span) continue;
+      bool done = std::any_of(blocks.begin(), blocks.end(), [&](const auto& d) {
+        return d->meta().resolution == to && d->meta().min_time <= m.min_time &&
+               m.max_time <= d->meta().max_time;
+      });
+      if (done) continue;
+      auto start = std::chrono::steady_clock::now();
+      auto meta = DownsampleBlock(dir_, b, to, options_.samples_per_chunk);
+      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (!meta.ok()) {
+        metrics_->compactions_failed.Increment();
+        LOG_ERROR("tsdb", "downsampling failed", "block={} resolution={} err={}", m.ulid, to,
+                  meta.status().ToString());
+        return meta.status();
+      }
+      metrics_->compactions.Increment();
+      metrics_->compaction_duration.Observe(secs);
+      if (meta->ulid.empty()) continue;
+      ABHRA_ASSIGN_OR_RETURN(auto nb, Block::Open(dir_ + "/" + meta->ulid));
+      AddBlock(std::move(nb));
+      LOG_INFO("tsdb", "downsampled block", "src={} ulid={} resolution={} series={} samples={} seconds={:.3f}",
+               m.ulid, meta->ulid, to, meta->num_series, meta->num_samples, secs);
+    }
+  }
+  return Status::Ok();
 }
 
 Status DB::WriteHeadBlock(int64_t mint, int64_t maxt) {
@@ -299,6 +415,7 @@ Status DB::Compact() {
   std::lock_guard<std::mutex> l(cut_mu_);
   ABHRA_RETURN_IF_ERROR(CutIfNeededLocked());
   ABHRA_RETURN_IF_ERROR(CompactLocked());
+  ABHRA_RETURN_IF_ERROR(DownsampleLocked());
   return ApplyRetention();
 }
 

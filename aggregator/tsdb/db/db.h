@@ -55,6 +55,13 @@ struct DBOptions {
   // samples, cut at range boundaries); N > 0 re-encodes each series into chunks of up to
   // N samples (fewer chunk headers, index entries and CRCs: fewer bytes per sample).
   int head_block_samples_per_chunk = 240;
+  // Thanos-style downsampling in Compact(): raw blocks spanning at least
+  // downsample_5m_min_block_ms get a 5m copy, 5m blocks spanning at least
+  // downsample_1h_min_block_ms a 1h copy. Queries with a range/step of at least 5
+  // resolution windows read the coarsest resolution available (see downsampling.md).
+  bool downsample = true;
+  int64_t downsample_5m_min_block_ms = 40 * 3600 * 1000ll;
+  int64_t downsample_1h_min_block_ms = 7 * 24 * 3600 * 1000ll;
   // Thanos external labels (incl. tenant) written into every block's meta.json.
   std::map<std::string, std::string> external_labels;
   // How often the background thread cuts/compacts; 0 = no thread (call Compact yourself).
@@ -107,6 +114,7 @@ class DB final : public storage::Storage {
   Status TruncateHead(int64_t mint);
   Status CompactLocked();
   Status ApplyRetention();
+  Status DownsampleLocked();
   void AddBlock(std::shared_ptr<Block> b);
   void RemoveBlocks(const std::vector<std::shared_ptr<Block>>& bs);
   std::vector<std::shared_ptr<Block>> SnapshotBlocks() const;
