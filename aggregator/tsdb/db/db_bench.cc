@@ -10,6 +10,10 @@
 #include <sstream>
 
 #include "aggregator/tsdb/db/db.h"
+#include "aggregator/tsdb/block/block_writer.h"
+#include "aggregator/tsdb/chunk/xor_chunk.h"
+#include "aggregator/tsdb/compact/compactor.h"
+#include "aggregator/tsdb/downsample/downsample.h"
 #include "common/remote/write_request_decoder.h"
 
 namespace fs = std::filesystem;
@@ -104,12 +108,100 @@ int Payloads(const std::string& payloads, const std::string& data, int spc) {
   return 0;
 }
 
+// 200 counters x 30 days at 60 s, written as 7-day raw blocks, downsampled by Compact();
+// then the same "rate over 6h windows at a 6h step" read over 30 days on raw and on 1h data.
+int ThirtyDays(const std::string& data) {
+  constexpr int64_t kH = 3600 * 1000, kDay = 24 * kH, kWeek = 7 * kDay;
+  constexpr int kSeries = 200;
+  const int64_t end = 30 * kDay;
+  fs::remove_all(data);
+  fs::create_directories(data);
+  auto t0 = std::chrono::steady_clock::now();
+  for (int64_t w = 0; w < end; w += kWeek) {
+    int64_t wend = std::min(w + kWeek, end);
+    std::vector<tsdb::BlockSeries> series;
+    for (int i = 0; i < kSeries; ++i) {
+      tsdb::BlockSeries s;
+      s.labels = Labels{{"__name__", "http_requests_total"}, {"instance", "host-" + std::to_string(i)}};
+      struct It final : storage::SampleIterator {
+        int i;
+        int64_t t, end;
+        bool Next() override { return (t += 60000) < end; }
+        bool Seek(int64_t) override { return false; }
+        storage::Sample At() const override {
+          return {t, double((t / 60000) * (i % 7 + 1) + (t / 60000) / 3)};
+        }
+      } it;
+      it.i = i;
+      it.t = w - 60000;
+      it.end = wend;
+      if (!tsdb::EncodeXorChunks(it, 120, &s.chunks).ok()) return 1;
+      series.push_back(std::move(s));
+    }
+    tsdb::BlockWriteOptions wo;
+    wo.level = 4;
+    if (!tsdb::WriteBlock(data, w, wend, std::move(series), wo).ok()) return 1;
+  }
+  tsdb::DBOptions o;
+  o.background_interval_ms = 0;
+  o.downsample_1h_min_block_ms = 40 * kH;
+  auto db = tsdb::DB::Open(data, o);
+  if (!db.ok() || !(*db)->Compact().ok()) return 1;
+  double prep = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  // Per series and 6h window: increase (reset-free counters) = last - first sample value.
+  auto run = [&](const storage::SelectHints& h, double* checksum, size_t* points) {
+    auto start = std::chrono::steady_clock::now();
+    auto q = (*db)->MakeQuerier(0, end);
+    auto ss = (*q)->Select(true, h, {Matcher::Equal("__name__", "http_requests_total")});
+    *checksum = 0;
+    *points = 0;
+    while (ss->Next()) {
+      auto it = ss->At().Iterator();
+      for (int64_t t = 6 * kH; t <= end; t += 6 * kH) {
+        if (!it->Seek(t - 6 * kH + 1)) break;
+        double first = it->At().v, last = first;
+        int64_t tf = it->At().t, tl = tf;
+        while (it->At().t <= t) {
+          last = it->At().v;
+          tl = it->At().t;
+          ++*points;
+          if (!it->Next()) break;
+        }
+        // rate() as PromQL computes it (extrapolated to the window), summed.
+        if (tl > tf) *checksum += (last - first) / double(tl - tf) * 1000;
+      }
+    }
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  storage::SelectHints raw;  // no hints: raw
+  storage::SelectHints down;
+  down.start = 0;
+  down.end = end;
+  down.range = 6 * kH;
+  down.step = 6 * kH;
+  down.func = "rate";
+  double cr = 0, cd = 0;
+  size_t pr = 0, pd = 0;
+  double tr = 1e9, td = 1e9;
+  for (int rep = 0; rep < 3; ++rep) {
+    tr = std::min(tr, run(raw, &cr, &pr));
+    td = std::min(td, run(down, &cd, &pd));
+  }
+  std::printf("blocks=%zu prepare_s=%.2f\n", (*db)->Blocks().size(), prep);
+  std::printf("raw: %.4f s (%zu samples read), 1h: %.4f s (%zu samples read), speedup %.1fx\n", tr,
+              pr, td, pd, tr / td);
+  std::printf("sum of per-window rates (1/s): raw %.4f, 1h %.4f (diff %.3f%%)\n",
+              cr, cd, 100 * std::abs(cr - cd) / cr);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc >= 4 && std::string(argv[1]) == "payloads") {
     return Payloads(argv[2], argv[3], argc > 4 ? std::atoi(argv[4]) : 240);
   }
-  std::fprintf(stderr, "usage: %s payloads DIR DATA_DIR [samples_per_chunk]\n", argv[0]);
+  if (argc >= 3 && std::string(argv[1]) == "30d") return ThirtyDays(argv[2]);
+  std::fprintf(stderr, "usage: %s 30d DATA_DIR | payloads DIR DATA_DIR [samples_per_chunk]\n", argv[0]);
   return 2;
 }
