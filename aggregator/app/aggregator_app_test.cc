@@ -3,10 +3,14 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <set>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "aggregator/incidents/incident_store.h"
+#include "aggregator/rules/manager.h"
 #include "common/http/test_client.h"
 #include "common/metrics/build_info.h"
 
@@ -83,6 +87,68 @@ TEST_F(AggregatorAppTest, ServesHealthReadyMetricsAndBuildInfo) {
   EXPECT_FALSE((*app)->ready());
   EXPECT_FALSE(http::TestConnection::Connect(port).ok()) << "stopped serving";
   (*app)->Stop();  // idempotent
+}
+
+TEST_F(AggregatorAppTest, ServesRulesProvisioningAndIncidents) {
+  // ctest runs from the repository root, where the default templates_dir "alerts" is.
+  AggregatorOptions o = Options();
+  std::filesystem::create_directories(dir_);
+  std::string rule_file = dir_ + "/extra.yaml";
+  {
+    std::ofstream f(rule_file);
+    f << "groups:\n  - name: extra\n    rules:\n      - record: one\n        expr: vector(1)\n";
+  }
+  o.config.rules.files = {rule_file};
+  auto app = AggregatorApp::Start(o);
+  ASSERT_TRUE(app.ok()) << app.status().ToString();
+  uint16_t port = (*app)->port();
+
+  auto rules = http::Fetch(port, "GET", "/api/v1/rules");
+  ASSERT_TRUE(rules.ok());
+  ASSERT_EQ(rules->status, 200);
+  auto j = nlohmann::json::parse(rules->body);
+  std::set<std::string> files;
+  for (const auto& g : j["data"]["groups"]) files.insert(g["file"].get<std::string>());
+  EXPECT_TRUE(files.count(rule_file));
+  EXPECT_TRUE(files.count("prod.yaml"));
+  EXPECT_TRUE(files.count("abhra-aggregator.yaml"));
+  EXPECT_GT((*app)->rule_manager()->NumGroups(), 3u);
+
+  auto prod = http::Fetch(port, "GET", "/api/v1/provisioning/rules/prod.yaml");
+  ASSERT_TRUE(prod.ok());
+  EXPECT_EQ(prod->status, 200);
+  EXPECT_NE(prod->body.find("abhra-prod-sli"), std::string::npos);
+
+  auto hook = http::Fetch(port, "POST", "/api/v1/alertmanager/webhook",
+                          R"({"version":"4","status":"firing","alerts":[{"status":"firing",)"
+                          R"("labels":{"alertname":"A","env":"prod"},"annotations":{"summary":"s"},)"
+                          R"("startsAt":"2026-01-01T00:00:00Z","fingerprint":"f1"}]})");
+  ASSERT_TRUE(hook.ok());
+  EXPECT_EQ(hook->status, 200) << hook->body;
+  auto bad = http::Fetch(port, "POST", "/api/v1/alertmanager/webhook", "{");
+  ASSERT_TRUE(bad.ok());
+  EXPECT_EQ(bad->status, 400);
+  auto inc = http::Fetch(port, "GET", "/api/v1/incidents?env=prod&state=firing");
+  ASSERT_TRUE(inc.ok());
+  j = nlohmann::json::parse(inc->body);
+  ASSERT_EQ(j["data"]["incidents"].size(), 1u);
+  EXPECT_EQ(j["data"]["incidents"][0]["summary"], "s");
+  ASSERT_EQ((*app)->incidents()->Recent(10, "prod").size(), 1u);
+  EXPECT_TRUE((*app)->rule_manager()->FiringAlerts().empty());
+}
+
+TEST_F(AggregatorAppTest, BadRuleFileStopsTheStart) {
+  AggregatorOptions o = Options();
+  std::filesystem::create_directories(dir_);
+  std::string rule_file = dir_ + "/bad.yaml";
+  {
+    std::ofstream f(rule_file);
+    f << "groups:\n  - name: g\n    rules:\n      - record: r\n        expr: 'up +'\n";
+  }
+  o.config.rules.files = {rule_file};
+  auto app = AggregatorApp::Start(o);
+  ASSERT_FALSE(app.ok());
+  EXPECT_NE(app.status().message().find("bad.yaml:5"), std::string::npos) << app.status().message();
 }
 
 TEST_F(AggregatorAppTest, SecondAppOnSameDataDirIsRefused) {
