@@ -78,6 +78,19 @@ Status ApplyQueryOptions(const Params& p, promql::QueryOptions* opts) {
   return Status::Ok();
 }
 
+// Engine errors, classified by the engine itself (promql::ClassifyQueryError).
+void WriteQueryError(Response* resp, const Status& status) {
+  ErrorType type = ErrorType::kExecution;
+  switch (promql::ClassifyQueryError(status)) {
+    case promql::QueryErrorType::kBadData: type = ErrorType::kBadData; break;
+    case promql::QueryErrorType::kExecution: type = ErrorType::kExecution; break;
+    case promql::QueryErrorType::kTimeout: type = ErrorType::kTimeout; break;
+    case promql::QueryErrorType::kCanceled: type = ErrorType::kCanceled; break;
+    case promql::QueryErrorType::kInternal: type = ErrorType::kInternal; break;
+  }
+  WriteError(resp, type, status.message());
+}
+
 void AppendSortedStrings(std::string* out, const std::vector<std::string>& v, size_t limit) {
   *out += '[';
   size_t n = limit > 0 ? std::min(limit, v.size()) : v.size();
@@ -189,9 +202,7 @@ void PrometheusApi::Query(const Request& req, Response* resp) {
   }
   auto result = engine_.InstantQuery(*db_, *query, *t, opts);
   ReleaseSlot();
-  if (!result.ok()) {
-    return WriteError(resp, ErrorTypeForStatus(result.status()), result.status().message());
-  }
+  if (!result.ok()) return WriteQueryError(resp, result.status());
   std::string data;
   AppendQueryData(&data, result->value, *limit);
   WriteSuccess(resp, data, result->warnings, result->infos);
@@ -241,9 +252,7 @@ void PrometheusApi::QueryRange(const Request& req, Response* resp) {
   }
   auto result = engine_.RangeQuery(*db_, *query, *start, *end, *step, opts);
   ReleaseSlot();
-  if (!result.ok()) {
-    return WriteError(resp, ErrorTypeForStatus(result.status()), result.status().message());
-  }
+  if (!result.ok()) return WriteQueryError(resp, result.status());
   std::string data;
   AppendQueryData(&data, result->value, *limit);
   WriteSuccess(resp, data, result->warnings, result->infos);

@@ -162,6 +162,31 @@ TEST_F(PrometheusApiTest, FormatQuery) {
   EXPECT_EQ(j["data"], "sum by (job) (up)");
 }
 
+TEST_F(PrometheusApiTest, ValueEncodingOfEveryResultType) {
+  auto app = db_.MakeAppender();
+  ASSERT_TRUE(app->Append(0, Labels{{"__name__", "m"}, {"q", "a\"b"}}, 1500, 0.25).ok());
+  ASSERT_TRUE(app->Commit().ok());
+  EXPECT_EQ(Do("GET", "/api/v1/query?query=m&time=1.5").body,
+            R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{"__name__":"m","q":"a\"b"},"value":[1.500,"0.25"]}]}})");
+  EXPECT_EQ(Do("GET", "/api/v1/query_range?query=m&start=1.5&end=2.5&step=1").body,
+            R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{"__name__":"m","q":"a\"b"},"values":[[1.500,"0.25"],[2.500,"0.25"]]}]}})");
+  // Scalars use a plain float time (Prometheus 2.42: time() at 1.5 → [1.5,"1.5"]).
+  EXPECT_EQ(Do("GET", "/api/v1/query?query=time()&time=1.5").body,
+            R"({"status":"success","data":{"resultType":"scalar","result":[1.5,"1.5"]}})");
+  EXPECT_EQ(Do("GET", "/api/v1/query?query=%22str%22&time=4").body,
+            R"({"status":"success","data":{"resultType":"string","result":[4,"str"]}})");
+  EXPECT_EQ(Do("GET", "/api/v1/query?query=m%5B1s%5D&time=2").body,
+            R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{"__name__":"m","q":"a\"b"},"values":[[1.500,"0.25"]]}]}})");
+}
+
+TEST_F(PrometheusApiTest, TimeoutIs503) {
+  auto r = Do("GET", "/api/v1/query?query=up&time=150&timeout=0.000001");
+  if (r.status != 200) {  // the query may finish within a microsecond
+    EXPECT_EQ(r.status, 503) << r.body;
+    EXPECT_EQ(Json(r)["errorType"], "timeout");
+  }
+}
+
 TEST(DecodeLabelNameTest, Utf8Escaping) {
   EXPECT_EQ(*DecodeLabelNameFromPath("job"), "job");
   EXPECT_EQ(*DecodeLabelNameFromPath("U__a_2e_b"), "a.b");

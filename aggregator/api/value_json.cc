@@ -34,11 +34,17 @@ void AppendQueryData(std::string* out, const promql::Value& value, size_t limit)
   *out += R"({"resultType":")";
   *out += promql::ResultTypeName(value);
   *out += R"(","result":)";
+  // Scalars and strings carry their time as a plain JSON float (1.5), vector and matrix
+  // points as Prometheus' fixed three-decimal form (1.500), as Prometheus 2.42 answers.
   if (const auto* s = std::get_if<promql::Scalar>(&value)) {
-    AppendPoint(out, s->t, s->v);
+    *out += '[';
+    AppendSampleValue(out, static_cast<double>(s->t) / 1000);
+    *out += ",\"";
+    AppendSampleValue(out, s->v);
+    *out += "\"]";
   } else if (const auto* str = std::get_if<promql::StringValue>(&value)) {
     *out += '[';
-    AppendTimestamp(out, str->t);
+    AppendSampleValue(out, static_cast<double>(str->t) / 1000);
     *out += ',';
     AppendJsonString(out, str->v);
     *out += ']';

@@ -291,7 +291,7 @@ Status ParseScript(const std::string& text, std::vector<Command>* cmds) {
   return Status::Ok();
 }
 
-std::string FmtValue(double v) { return promql::FormatSampleValue(v); }
+std::string FmtValue(double v) { return fmt::format("{}", v); }
 
 // compareResult for vectors.
 Status CompareVector(const EvalCmd& ev, const promql::Vector& vec) {

@@ -48,13 +48,7 @@ using Value = std::variant<Scalar, StringValue, Vector, Matrix>;
 // "scalar", "string", "vector", "matrix" as the HTTP API's resultType.
 std::string_view ResultTypeName(const Value& v);
 
-// The Prometheus HTTP API's JSON encoding of `data` for a value:
-// {"resultType":"vector","result":[{"metric":{...},"value":[1.5,"2"]}]}.
-std::string ValueToJson(const Value& v);
-
-// A float as Prometheus writes sample values: shortest round-trip digits, fixed notation
-// unless |v| < 1e-6 or >= 1e21 (then 1e-07 style), "NaN", "+Inf", "-Inf".
-std::string FormatSampleValue(double v);
+// The HTTP API encodes values as JSON: aggregator/api/value_json.h.
 // Go's strconv.FormatFloat(v, 'f', -1, 64): shortest round-trip digits, never an exponent.
 std::string FormatFloatFixed(double v);
 
