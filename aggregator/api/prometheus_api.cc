@@ -272,30 +272,9 @@ void PrometheusApi::FormatQuery(const Request& req, Response* resp) {
 }
 
 void PrometheusApi::LabelNames(const Request& req, Response* resp) {
-  auto form = http::ParseForm(req);
-  if (!form.ok()) return WriteError(resp, ErrorType::kBadData, form.status().message());
-  auto start = TimeParam(*form, "start", kMinTimeMs);
-  auto end = TimeParam(*form, "end", kMaxTimeMs);
-  auto limit = LimitParam(*form);
-  auto sets = MatchParams(*form);
-  for (const Status* s : {&start.status(), &end.status(), &limit.status(), &sets.status()}) {
-    if (!s->ok()) return WriteError(resp, ErrorType::kBadData, s->message());
-  }
-  auto q = db_->MakeQuerier(*start, *end);
-  if (!q.ok()) return WriteError(resp, ErrorTypeForStatus(q.status()), q.status().message());
-  std::set<std::string> names;
-  if (sets->empty()) sets->emplace_back();
-  for (const auto& ms : *sets) {
-    auto r = (*q)->LabelNames(ms);
-    if (!r.ok()) return WriteError(resp, ErrorTypeForStatus(r.status()), r.status().message());
-    names.insert(r->begin(), r->end());
-  }
-  std::vector<std::string> sorted(names.begin(), names.end());
-  std::vector<std::string> warnings;
-  if (*limit > 0 && sorted.size() > *limit) warnings.push_back("results truncated due to limit");
-  std::string data;
-  AppendSortedStrings(&data, sorted, *limit);
-  WriteSuccess(resp, data, warnings);
+  CollectLabelStrings(req, resp, [](storage::Querier& q, const std::vector<Matcher>& ms) {
+    return q.LabelNames(ms);
+  });
 }
 
 void PrometheusApi::LabelValues(const Request& req, Response* resp) {
@@ -309,6 +288,15 @@ void PrometheusApi::LabelValues(const Request& req, Response* resp) {
   if (!IsValidLabelName(*name)) {
     return WriteError(resp, ErrorType::kBadData, fmt::format("invalid label name: \"{}\"", *name));
   }
+  CollectLabelStrings(req, resp, [&](storage::Querier& q, const std::vector<Matcher>& ms) {
+    return q.LabelValues(*name, ms);
+  });
+}
+
+void PrometheusApi::CollectLabelStrings(
+    const Request& req, Response* resp,
+    const std::function<Result<std::vector<std::string>>(storage::Querier&,
+                                                         const std::vector<Matcher>&)>& lookup) {
   auto form = http::ParseForm(req);
   if (!form.ok()) return WriteError(resp, ErrorType::kBadData, form.status().message());
   auto start = TimeParam(*form, "start", kMinTimeMs);
@@ -320,14 +308,15 @@ void PrometheusApi::LabelValues(const Request& req, Response* resp) {
   }
   auto q = db_->MakeQuerier(*start, *end);
   if (!q.ok()) return WriteError(resp, ErrorTypeForStatus(q.status()), q.status().message());
-  std::set<std::string> values;
+  // Each match[] set is looked up on its own and the answers united, as Prometheus does.
+  std::set<std::string> found;
   if (sets->empty()) sets->emplace_back();
   for (const auto& ms : *sets) {
-    auto r = (*q)->LabelValues(*name, ms);
+    auto r = lookup(**q, ms);
     if (!r.ok()) return WriteError(resp, ErrorTypeForStatus(r.status()), r.status().message());
-    values.insert(r->begin(), r->end());
+    found.insert(r->begin(), r->end());
   }
-  std::vector<std::string> sorted(values.begin(), values.end());
+  std::vector<std::string> sorted(found.begin(), found.end());
   std::vector<std::string> warnings;
   if (*limit > 0 && sorted.size() > *limit) warnings.push_back("results truncated due to limit");
   std::string data;

@@ -47,6 +47,12 @@ class PrometheusApi {
   void LabelNames(const http::Request& req, http::Response* resp);
   void LabelValues(const http::Request& req, http::Response* resp);
   void SeriesMatch(const http::Request& req, http::Response* resp);
+  // Shared by labels and label values: parses start/end/limit/match[], runs `lookup` per
+  // match[] set and answers the sorted union.
+  void CollectLabelStrings(
+      const http::Request& req, http::Response* resp,
+      const std::function<Result<std::vector<std::string>>(storage::Querier&,
+                                                           const std::vector<Matcher>&)>& lookup);
   void Metadata(const http::Request& req, http::Response* resp);
   void Exemplars(const http::Request& req, http::Response* resp);
   void Rules(const http::Request& req, http::Response* resp);
