@@ -144,12 +144,14 @@ Result<BlockMeta> DownsampleBlock(const std::string& data_dir, const std::shared
 }
 
 std::string AggregateForFunc(const std::string& func) {
-  if (func == "count_over_time") return "";
+  // Only functions whose answer the aggregates preserve; everything else (including "",
+  // which is also what a caller that sets no hints sends) reads raw data.
   if (func == "sum_over_time") return "sum";
   if (func == "min_over_time") return "min";
   if (func == "max_over_time") return "max";
-  if (func == "rate" || func == "increase" || func == "irate" || func == "resets") return "counter";
-  return "avg";
+  if (func == "avg_over_time") return "avg";
+  if (func == "rate" || func == "increase") return "counter";
+  return "";
 }
 
 namespace {

@@ -25,9 +25,10 @@ inline constexpr std::string_view kAggrLabel = "__aggr__";
 Result<BlockMeta> DownsampleBlock(const std::string& data_dir, const std::shared_ptr<Block>& src,
                                   int64_t resolution, int samples_per_chunk = 240);
 
-// The aggregate to read for a query function: "count", "sum", "min", "max", "counter", or
-// "avg" (sum / count). Empty when downsampled data cannot answer it (count_over_time,
-// which counts points): the caller then reads raw data.
+// The aggregate to read for a query function (SelectHints::func): sum_over_time → "sum",
+// min/max_over_time → "min"/"max", avg_over_time → "avg" (sum / count), rate/increase →
+// "counter". Empty for anything else, including "" (plain selectors, or a caller that sets
+// no hints) and count_over_time (PromQL counts points): the caller then reads raw data.
 std::string AggregateForFunc(const std::string& func);
 
 // A querier over one downsampled block that returns, per raw series (without __aggr__),

@@ -158,6 +158,10 @@ TEST(DownsampleTest, DBPicksResolutionFromHints) {
   h1h.func = "rate";
   auto c = Read(**q, "requests_total", h1h);
   EXPECT_EQ(c.size(), size_t(kDays * 24));
+  // A range function without func (hints not set by the caller) reads raw data.
+  storage::SelectHints hn;
+  hn.step = 6 * kH;
+  EXPECT_EQ(Read(**q, "requests_total", hn).size(), size_t(kDays * 24 * 60));
   // count_over_time cannot use aggregates: raw.
   storage::SelectHints hc;
   hc.range = 6 * kH;
