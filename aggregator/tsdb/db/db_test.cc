@@ -1,6 +1,8 @@
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -205,6 +207,40 @@ TEST(DBTest, CorruptBlockIsSkippedNotFatal) {
   auto db = DB::Open(dir, Opts());
   ASSERT_TRUE(db.ok());
   EXPECT_TRUE((*db)->Blocks().empty());
+}
+
+TEST(DBTest, CompactionRunsWhileAppendingAndQuerying) {
+  std::string dir = TmpDir("concurrent");
+  auto db = DB::Open(dir, Opts());
+  ASSERT_TRUE(db.ok());
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    for (int64_t h = 0; h < 20; ++h) Append(**db, 10, h * kH, (h + 1) * kH, 60000);
+    done = true;
+  });
+  int cycles = 0;
+  while (!done) {
+    ASSERT_TRUE((*db)->Compact().ok());
+    auto q = (*db)->MakeQuerier(0, 20 * kH);
+    ASSERT_TRUE(q.ok());
+    auto ss = (*q)->Select(true, {}, {Matcher::Equal("i", "3")});
+    while (ss->Next()) {
+      auto it = ss->At().Iterator();
+      int64_t prev = -1;
+      while (it->Next()) {
+        ASSERT_GT(it->At().t, prev);
+        prev = it->At().t;
+      }
+      ASSERT_TRUE(it->Err().ok());
+    }
+    ASSERT_TRUE(ss->Err().ok());
+    ++cycles;
+  }
+  writer.join();
+  ASSERT_TRUE((*db)->Compact().ok());
+  EXPECT_GT(cycles, 0);
+  EXPECT_GE((*db)->Blocks().size(), 2u);
+  ExpectAll(**db, 10, 0, 20 * kH, 60000);
 }
 
 }  // namespace
