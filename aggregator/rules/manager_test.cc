@@ -147,6 +147,40 @@ TEST_F(ManagerTest, UpdateKeepsStateOfUnchangedGroups) {
   EXPECT_EQ(manager_->NumGroups(), 0u);
 }
 
+TEST_F(ManagerTest, RestoresPendingAlertsAfterRestart) {
+  constexpr const char* kSlow = R"(
+groups:
+  - name: g
+    rules:
+      - alert: Down
+        expr: probe_success == 0
+        for: 5m
+)";
+  manager_->Update(*ParseRuleFile(kSlow, "t.yaml", kMin));
+  Put("x", kT0 - 1000, 0);
+  manager_->EvalAllOnce(kT0);
+  ASSERT_EQ(manager_->ActiveAlerts().size(), 1u);
+
+  // A new manager over the same storage ("after a restart").
+  ManagerOptions o;
+  o.env.query = [this](std::string_view expr, int64_t t) -> Result<promql::Vector> {
+    promql::Engine engine;
+    auto r = engine.InstantQuery(db_, expr, t, promql::QueryOptions{});
+    if (!r.ok()) return r.status();
+    return std::get<promql::Vector>(r->value);
+  };
+  o.env.appendable = &db_;
+  Manager restarted(std::move(o));
+  restarted.Update(*ParseRuleFile(kSlow, "t.yaml", kMin));
+  Put("x", kT0 + 4 * kMin, 0);
+  restarted.EvalAllOnce(kT0 + 4 * kMin);
+  ASSERT_EQ(restarted.ActiveAlerts().size(), 1u);
+  EXPECT_EQ(restarted.ActiveAlerts()[0].active_at_ms, kT0);  // restored, not 4m later
+  Put("x", kT0 + 5 * kMin, 0);
+  restarted.EvalAllOnce(kT0 + 5 * kMin);
+  EXPECT_EQ(restarted.FiringAlerts().size(), 1u);
+}
+
 TEST_F(ManagerTest, FailingRuleReportsError) {
   manager_->Update(*ParseRuleFile(R"(
 groups:

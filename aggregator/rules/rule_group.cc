@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "aggregator/promql/parser/lexer.h"
 #include "common/base/clock.h"
 #include "common/base/logging.h"
 #include "common/labels/hash.h"
@@ -61,8 +62,9 @@ Status RuleGroup::EvalRule(size_t i, int64_t ts_ms, promql::Vector* out) {
   if (!st.restored) {
     st.restored = true;
     // After a restart, pending alerts take their activeAt from ALERTS_FOR_STATE.
-    std::string q = fmt::format("last_over_time(ALERTS_FOR_STATE{{alertname=\"{}\"}}[{}ms])",
-                                EscapeLabelValue(rule.name), env_->outage_tolerance_ms);
+    std::string q = fmt::format("last_over_time(ALERTS_FOR_STATE{{alertname=\"{}\"}}[{}])",
+                                EscapeLabelValue(rule.name),
+                                promql::FormatDuration(env_->outage_tolerance_ms));
     auto prior = env_->query(q, ts_ms - 1);  // before this evaluation's own samples
     if (prior.ok()) st.alerting->RestoreForState(*prior);
   }
