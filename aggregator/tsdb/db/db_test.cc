@@ -219,7 +219,7 @@ TEST(DBTest, CompactionRunsWhileAppendingAndQuerying) {
     done = true;
   });
   int cycles = 0;
-  while (!done) {
+  do {
     ASSERT_TRUE((*db)->Compact().ok());
     auto q = (*db)->MakeQuerier(0, 20 * kH);
     ASSERT_TRUE(q.ok());
@@ -235,7 +235,7 @@ TEST(DBTest, CompactionRunsWhileAppendingAndQuerying) {
     }
     ASSERT_TRUE(ss->Err().ok());
     ++cycles;
-  }
+  } while (!done);
   writer.join();
   ASSERT_TRUE((*db)->Compact().ok());
   EXPECT_GT(cycles, 0);
