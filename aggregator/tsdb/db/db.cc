@@ -399,6 +399,9 @@ Status DB::Flush() {
   if (head_->MinTime() > head_->MaxTime()) return Status::Ok();
   const int64_t r = options_.block_duration_ms;
   int64_t mint = head_->MinTime(), maxt = head_->MaxTime() + 1;
+  // Fence first: an appender still adding a sample below maxt finishes before the snapshot
+  // below, and later ones are refused (OutOfBounds) instead of being lost by the truncation.
+  head_->RaiseMinValidTime(maxt);
   if (maxt - mint <= r) {
     // At most one block range of data: one block, even across a range boundary (one index
     // instead of two; leveled compaction still merges it inside a larger window).

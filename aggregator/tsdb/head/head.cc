@@ -368,6 +368,14 @@ void Head::ForEachSeries(int64_t mint, int64_t maxt,
   });
 }
 
+void Head::RaiseMinValidTime(int64_t mint) {
+  truncating_.store(true, std::memory_order_release);
+  std::unique_lock gc(gc_mu_);  // waits for in-flight appenders
+  truncating_.store(false, std::memory_order_release);
+  int64_t floor = min_valid_time_.load();
+  if (mint > floor) min_valid_time_.store(mint);
+}
+
 Status Head::Truncate(int64_t mint) {
   truncating_.store(true, std::memory_order_release);
   std::unique_lock gc(gc_mu_);

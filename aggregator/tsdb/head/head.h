@@ -110,6 +110,12 @@ class Head final : public storage::Storage {
   // Makes everything acknowledged durable (fsync of the WAL), whatever the fsync policy.
   Status Flush();
 
+  // Makes every sample older than `mint` (ms) OutOfBounds from now on, and returns only once
+  // appenders that started earlier (and may hold such samples) have committed or rolled
+  // back. A fence for cutting the head: samples below `mint` can no longer arrive after the
+  // snapshot of them was taken. Never lowers the floor.
+  void RaiseMinValidTime(int64_t mint);
+
   // Drops chunks entirely before `mint` (ms), removes series left empty, makes samples
   // before `mint` OutOfBounds, and rewrites the WAL: rolls to a new segment, re-logs live
   // series and their in-memory samples >= mint, deletes older segments. Blocks appenders
