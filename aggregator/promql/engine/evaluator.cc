@@ -104,12 +104,15 @@ int64_t Evaluator::AtTime(const Expr& e, int64_t ts) const {
 }
 
 std::vector<Evaluator::LoadedSeries> Evaluator::Select(const Expr& vs, int64_t mint,
-                                                       int64_t maxt) {
+                                                       int64_t maxt, const std::string& func,
+                                                       int64_t range_ms) {
   CheckDeadline();
   storage::SelectHints hints;
   hints.start = mint;
   hints.end = maxt;
   hints.step = interval_;
+  hints.func = func;
+  hints.range = range_ms;
   auto set = ctx_.querier->Select(true, hints, vs.matchers);
   std::vector<LoadedSeries> out;
   while (set->Next()) {

@@ -126,7 +126,11 @@ class Evaluator {
     bool drop_name = false;
     std::vector<FPoint> points;
   };
-  std::vector<LoadedSeries> Select(const Expr& vs, int64_t mint, int64_t maxt);
+  // `func` and `range_ms` name the enclosing range function (rate, max_over_time, ...) so
+  // storage may answer from downsampled data with the matching aggregate; "" and 0 for
+  // plain selectors.
+  std::vector<LoadedSeries> Select(const Expr& vs, int64_t mint, int64_t maxt,
+                                   const std::string& func = "", int64_t range_ms = 0);
   int64_t AtTime(const Expr& e, int64_t ts) const;
 
   Context ctx_;

@@ -40,8 +40,11 @@ Matrix Evaluator::EvalRangeFunction(const Expr& call, size_t mi) {
                        "with " + call.str);
       }
     }
+    // Anchored/smoothed windows reach past the range: they need raw samples.
+    const bool plain = !anchored && !smoothed;
     series = Select(vs, AtTime(vs, start_) - range + 1 - (anchored || smoothed ? lookback : 0),
-                    AtTime(vs, end_) + (smoothed ? lookback : 0));
+                    AtTime(vs, end_) + (smoothed ? lookback : 0), plain ? call.str : "",
+                    plain ? range : 0);
     for (LoadedSeries& ls : series) {
       std::erase_if(ls.points, [](const FPoint& p) { return storage::IsStaleNaN(p.f); });
     }
