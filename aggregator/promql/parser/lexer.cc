@@ -304,6 +304,8 @@ Result<int64_t> ParseDuration(std::string_view s) {
     }
     if (rank >= last_rank) return Status::InvalidArgument("not a valid duration string: \"" + std::string(s) + "\"");
     last_rank = rank;
+    // v <= 2^53 but v * mult (mult up to 3.15e10 for y) can exceed int64: reject, not overflow.
+    if (v > (INT64_MAX - total) / mult) return Status::InvalidArgument("duration out of range");
     total += v * mult;
   }
   return total;
