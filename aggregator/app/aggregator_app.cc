@@ -11,7 +11,9 @@
 #include "aggregator/promql/engine/engine.h"
 #include "aggregator/provision/rules/rule_provisioner.h"
 #include "aggregator/rules/manager.h"
-#include "aggregator/tsdb/head/head.h"
+#include "aggregator/provision/dashboards/dashboard_provisioner.h"
+#include "aggregator/tsdb/db/db.h"
+#include "aggregator/web/status_page.h"
 #include "common/base/logging.h"
 #include "common/metrics/http_metrics.h"
 #include "common/metrics/self_metrics.h"
@@ -30,28 +32,19 @@ Status AggregatorApp::Init() {
   data_dir_ = std::move(*dir);
 
   const AggregatorConfig& config = options_.config;
-  tsdb::HeadOptions head_options;
-  head_options.chunk_range_ms = config.storage.block_duration_ms;
-  head_options.registry = &metrics::SelfRegistry();
-  switch (config.storage.wal_fsync) {
-    case WalFsync::kAlways: head_options.wal.fsync = tsdb::FsyncPolicy::kAlways; break;
-    case WalFsync::kBatch: head_options.wal.fsync = tsdb::FsyncPolicy::kBatch; break;
-    case WalFsync::kNever: head_options.wal.fsync = tsdb::FsyncPolicy::kNever; break;
-  }
-  auto head = tsdb::Head::Open(data_dir_->path(), head_options);
-  if (!head.ok()) return head.status().WithContext("cannot open the TSDB head");
-  head_ = std::move(*head);
+  ABHRA_RETURN_IF_ERROR(InitStorage());
 
   ingest::RemoteWriteOptions ingest_options;
   for (const TenantConfig& t : config.tenants) ingest_options.tenants.push_back({t.name, t.token});
-  ingest_ = std::make_unique<ingest::RemoteWriteHandler>(head_.get(), std::move(ingest_options),
+  ingest_ = std::make_unique<ingest::RemoteWriteHandler>(head(), std::move(ingest_options),
                                                          &metrics::SelfRegistry());
   ingest_->RegisterRoutes(&router_);
 
-  api_ = std::make_unique<api::PrometheusApi>(head_.get(), api::PrometheusApiOptions{});
+  api_ = std::make_unique<api::PrometheusApi>(db_.get(), api::PrometheusApiOptions{});
   api_->RegisterRoutes(&router_);
   RegisterAdminRoutes();
   ABHRA_RETURN_IF_ERROR(InitAlerting());
+  ABHRA_RETURN_IF_ERROR(InitDashboards());
 
   RegisterStatusRoutes(&router_, &ready_);
   metrics::RegisterMetricsRoute(&router_);
@@ -61,6 +54,7 @@ Status AggregatorApp::Init() {
   auto server = http::Server::Start(std::move(http), &router_);
   if (!server.ok()) return server.status().WithContext("cannot start the HTTP server");
   server_ = std::move(*server);
+  if (dashboards_) dashboards_->Start();
   ready_.store(true);
   LOG_INFO("aggregator", "ready", "listen={} data_dir={} tenants={} alertmanagers={} rule_groups={}",
            server_->address(), LogfmtValue(data_dir_->path()), options_.config.tenants.size(),
@@ -68,16 +62,40 @@ Status AggregatorApp::Init() {
   return Status::Ok();
 }
 
+Status AggregatorApp::InitStorage() {
+  const StorageConfig& storage = options_.config.storage;
+  tsdb::DBOptions o;
+  o.block_duration_ms = storage.block_duration_ms;
+  o.retention_raw_ms = storage.retention_raw_ms;
+  o.retention_5m_ms = storage.retention_5m_ms;
+  o.retention_1h_ms = storage.retention_1h_ms;
+  switch (storage.wal_fsync) {
+    case WalFsync::kAlways: o.head.wal.fsync = tsdb::FsyncPolicy::kAlways; break;
+    case WalFsync::kBatch: o.head.wal.fsync = tsdb::FsyncPolicy::kBatch; break;
+    case WalFsync::kNever: o.head.wal.fsync = tsdb::FsyncPolicy::kNever; break;
+  }
+  o.head.registry = o.registry = &metrics::SelfRegistry();
+  auto db = tsdb::DB::Open(data_dir_->path(), o);
+  if (!db.ok()) return db.status().WithContext("cannot open the TSDB");
+  db_ = std::move(*db);
+  return Status::Ok();
+}
+
+tsdb::Head* AggregatorApp::head() const { return db_ ? &db_->head() : nullptr; }
+
 void AggregatorApp::RegisterAdminRoutes() {
-  // Makes every acknowledged sample durable before answering (the bench harness and
-  // operators call it before reading the data dir).
+  // Flush: every acknowledged sample durable and the head cut into blocks (the bench harness
+  // and operators call it before reading the data dir). Compact: one maintenance cycle now.
   router_.Handle("POST", "/api/v1/admin/flush", [this](const http::Request&, http::Response* resp) {
-    Status st = head_->Flush();
-    if (!st.ok()) {
-      return api::WriteError(resp, api::ErrorType::kInternal, st.message());
-    }
-    api::WriteSuccess(resp, fmt::format(R"({{"series":{},"minTime":{},"maxTime":{}}})",
-                                        head_->NumSeries(), head_->MinTime(), head_->MaxTime()));
+    Status st = db_->Flush();
+    if (!st.ok()) return api::WriteError(resp, api::ErrorType::kInternal, st.message());
+    api::WriteSuccess(resp, fmt::format(R"({{"blocks":{},"headSeries":{}}})", db_->Blocks().size(),
+                                        db_->head().NumSeries()));
+  });
+  router_.Handle("POST", "/api/v1/admin/compact", [this](const http::Request&, http::Response* resp) {
+    Status st = db_->Compact();
+    if (!st.ok()) return api::WriteError(resp, api::ErrorType::kInternal, st.message());
+    api::WriteSuccess(resp, fmt::format(R"({{"blocks":{}}})", db_->Blocks().size()));
   });
 }
 
@@ -100,10 +118,10 @@ Status AggregatorApp::InitAlerting() {
   notifier_ = std::make_unique<notify::Notifier>(std::move(notifier_options));
 
   rules::ManagerOptions manager_options;
-  manager_options.env.query = [head = head_.get()](std::string_view expr,
-                                                   int64_t t_ms) -> Result<promql::Vector> {
+  manager_options.env.query = [db = db_.get()](std::string_view expr,
+                                               int64_t t_ms) -> Result<promql::Vector> {
     promql::Engine engine;
-    auto r = engine.InstantQuery(*head, expr, t_ms, promql::QueryOptions{});
+    auto r = engine.InstantQuery(*db, expr, t_ms, promql::QueryOptions{});
     if (!r.ok()) return r.status();
     if (auto* v = std::get_if<promql::Vector>(&r->value)) return std::move(*v);
     if (auto* s = std::get_if<promql::Scalar>(&r->value)) {
@@ -111,7 +129,7 @@ Status AggregatorApp::InitAlerting() {
     }
     return Status::InvalidArgument("rule expression must give an instant vector or a scalar");
   };
-  manager_options.env.appendable = head_.get();
+  manager_options.env.appendable = db_.get();
   manager_options.env.notify = [n = notifier_.get()](std::vector<notify::Alert> alerts) {
     n->Send(std::move(alerts));
   };
@@ -143,10 +161,10 @@ Status AggregatorApp::InitAlerting() {
   prov.write_on_refresh = config.rules.write_on_refresh;
   prov.refresh_interval = std::chrono::milliseconds(config.rules.refresh_interval_ms);
   prov.default_interval_ms = config.evaluation_interval_ms;
-  prov.environments = [head = head_.get()]()
+  prov.environments = [db = db_.get()]()
       -> Result<std::map<std::string, std::vector<std::string>>> {
     int64_t now = Clock::Real().NowMillis();
-    auto q = head->MakeQuerier(now - 24 * 3600 * 1000, now);
+    auto q = db->MakeQuerier(now - 24 * 3600 * 1000, now);
     if (!q.ok()) return q.status();
     auto envs = (*q)->LabelValues("env", {});
     if (!envs.ok()) return envs.status();
@@ -194,12 +212,13 @@ void AggregatorApp::Stop(std::chrono::milliseconds grace) {
     server_->Shutdown(grace);
   }
   // Components flush here, in reverse dependency order.
+  if (dashboards_) dashboards_->Stop();
   if (rule_provisioner_) rule_provisioner_->Stop();
   if (rule_manager_) rule_manager_->Stop();
   if (notifier_) notifier_->Stop();
-  if (head_) {
-    Status st = head_->Close();
-    if (!st.ok()) LOG_ERROR("aggregator", "closing the head failed", "err={}", LogfmtValue(st.ToString()));
+  if (db_) {
+    Status st = db_->Close();
+    if (!st.ok()) LOG_ERROR("aggregator", "closing the TSDB failed", "err={}", LogfmtValue(st.ToString()));
   }
   if (server_) LOG_INFO("aggregator", "stopped", "data_dir={}", LogfmtValue(data_dir_->path()));
 }

@@ -21,7 +21,11 @@
 #include "common/http/server.h"
 
 namespace abhra::tsdb {
+class DB;
 class Head;
+}
+namespace abhra::web {
+class StatusPage;
 }
 namespace abhra::ingest {
 class RemoteWriteHandler;
@@ -37,6 +41,7 @@ class IncidentStore;
 }
 namespace abhra::provision {
 class RuleProvisioner;
+class DashboardProvisioner;
 }
 
 namespace abhra::aggregator {
@@ -58,7 +63,8 @@ class AggregatorApp {
   AggregatorApp& operator=(const AggregatorApp&) = delete;
 
   uint16_t port() const;        // the bound HTTP port
-  tsdb::Head* head() const { return head_.get(); }
+  tsdb::DB* db() const { return db_.get(); }
+  tsdb::Head* head() const;
   // For the status page: pending/firing alerts (Manager::FiringAlerts, ActiveAlerts) and the
   // incident history (IncidentStore::Recent). Never null after Start(); thread-safe.
   rules::Manager* rule_manager() const { return rule_manager_.get(); }
@@ -76,19 +82,24 @@ class AggregatorApp {
   explicit AggregatorApp(AggregatorOptions options);
   Status Init();
   void RegisterAdminRoutes();
+  Status InitStorage();
   Status InitAlerting();
+  // Dashboard provisioning and the status page (app_dashboards.cc).
+  Status InitDashboards();
 
   AggregatorOptions options_;
   std::unique_ptr<DataDir> data_dir_;
   // Components are declared here, after data_dir_ and before router_/server_, so that the
   // server (declared last) is destroyed first.
-  std::unique_ptr<tsdb::Head> head_;
+  std::unique_ptr<tsdb::DB> db_;
   std::unique_ptr<ingest::RemoteWriteHandler> ingest_;
   std::unique_ptr<api::PrometheusApi> api_;
   std::unique_ptr<notify::Notifier> notifier_;
   std::unique_ptr<rules::Manager> rule_manager_;
   std::unique_ptr<provision::RuleProvisioner> rule_provisioner_;
   std::unique_ptr<incidents::IncidentStore> incidents_;
+  std::unique_ptr<provision::DashboardProvisioner> dashboards_;
+  std::unique_ptr<web::StatusPage> status_page_;
   http::Router router_;
   std::unique_ptr<http::Server> server_;
   std::atomic<bool> ready_{false};

@@ -275,6 +275,51 @@ void ParseRules(Parser* p, const YAML::Node& node, RulesConfig* rules) {
   }
 }
 
+void ParseDashboards(Parser* p, const YAML::Node& node, DashboardsConfig* d) {
+  if (node.IsNull()) return;
+  if (!node.IsMap()) {
+    p->Error(node.Mark(), fmt::format("dashboards must be a map, got {}", KindName(node)));
+    return;
+  }
+  p->CheckKeys(node, "dashboards",
+               {"templates_dir", "output_dir", "grafana_path", "refresh_interval", "version_window"});
+  if (node["templates_dir"] &&
+      p->String(node["templates_dir"], "dashboards.templates_dir", &d->templates_dir) &&
+      d->templates_dir.empty()) {
+    p->Error(node["templates_dir"].Mark(), "dashboards.templates_dir must not be empty");
+  }
+  if (node["output_dir"]) p->String(node["output_dir"], "dashboards.output_dir", &d->output_dir);
+  if (node["grafana_path"]) p->String(node["grafana_path"], "dashboards.grafana_path", &d->grafana_path);
+  if (node["refresh_interval"]) {
+    ParsePositiveDuration(p, node["refresh_interval"], "dashboards.refresh_interval",
+                          &d->refresh_interval_ms);
+  }
+  if (node["version_window"]) {
+    ParsePositiveDuration(p, node["version_window"], "dashboards.version_window",
+                          &d->version_window_ms);
+  }
+}
+
+void ParseGrafana(Parser* p, const YAML::Node& node, GrafanaConfig* g) {
+  if (node.IsNull()) return;
+  if (!node.IsMap()) {
+    p->Error(node.Mark(), fmt::format("grafana must be a map, got {}", KindName(node)));
+    return;
+  }
+  p->CheckKeys(node, "grafana", {"url", "token_file", "folder_uid"});
+  if (const YAML::Node u = node["url"]) {
+    if (p->String(u, "grafana.url", &g->url) && !HttpUrl(g->url)) {
+      p->Error(u.Mark(), fmt::format("grafana.url must be an http:// or https:// URL, got \"{}\"", g->url));
+    }
+    while (g->url.size() > 1 && g->url.back() == '/') g->url.pop_back();
+  }
+  if (node["token_file"]) p->String(node["token_file"], "grafana.token_file", &g->token_file);
+  if (node["folder_uid"]) p->String(node["folder_uid"], "grafana.folder_uid", &g->folder_uid);
+  if (!g->url.empty() && g->token_file.empty()) {
+    p->Error(node.Mark(), "grafana.token_file is required when grafana.url is set");
+  }
+}
+
 void ParseNotifier(Parser* p, const YAML::Node& node, NotifierConfig* n) {
   if (node.IsNull()) return;
   if (!node.IsMap()) {
@@ -371,7 +416,7 @@ Result<AggregatorConfig> ParseConfig(std::string_view yaml, std::string_view sou
     }
     p.CheckKeys(root, "the configuration",
                 {"tenants", "storage", "alertmanagers", "external_url", "evaluation_interval",
-                 "rules", "notifier"});
+                 "rules", "notifier", "dashboards", "grafana"});
     if (root["tenants"]) ParseTenants(&p, root["tenants"], &config);
     if (root["storage"]) ParseStorage(&p, root["storage"], &config.storage);
     if (root["alertmanagers"]) ParseAlertmanagers(&p, root["alertmanagers"], &config);
@@ -392,6 +437,8 @@ Result<AggregatorConfig> ParseConfig(std::string_view yaml, std::string_view sou
     }
     if (root["rules"]) ParseRules(&p, root["rules"], &config.rules);
     if (root["notifier"]) ParseNotifier(&p, root["notifier"], &config.notifier);
+    if (root["dashboards"]) ParseDashboards(&p, root["dashboards"], &config.dashboards);
+    if (root["grafana"]) ParseGrafana(&p, root["grafana"], &config.grafana);
   } catch (const YAML::Exception& e) {
     p.Error(e.mark, e.msg);
   }

@@ -52,6 +52,22 @@ struct NotifierConfig {
   size_t queue_capacity = 10000;        // alerts waiting to be sent; oldest dropped beyond; > 0
 };
 
+// Grafana dashboards rendered per environment × version (dashboards/ templates).
+struct DashboardsConfig {
+  std::string templates_dir = "dashboards";  // dashboards.yaml + templates/
+  std::string output_dir;                    // file provisioning target; "" = no files
+  std::string grafana_path;  // output dir as Grafana sees it ("" = output_dir/dashboards)
+  int64_t refresh_interval_ms = 60 * 1000;
+  int64_t version_window_ms = 24 * 3600 * 1000;  // a version stays this long after last seen
+};
+
+// Optional push of dashboards to Grafana's HTTP API.
+struct GrafanaConfig {
+  std::string url;  // "" = no push
+  std::string token_file;
+  std::string folder_uid;
+};
+
 struct AggregatorConfig {
   std::vector<TenantConfig> tenants;  // empty: any env may write, no tokens
   StorageConfig storage;
@@ -61,6 +77,8 @@ struct AggregatorConfig {
   int64_t evaluation_interval_ms = 60 * 1000;  // rule groups without `interval`; > 0
   RulesConfig rules;
   NotifierConfig notifier;
+  DashboardsConfig dashboards;
+  GrafanaConfig grafana;
 };
 
 // Parses and validates a YAML document. `source` names it in errors, which carry line and
