@@ -184,7 +184,13 @@ std::string Expr::ToString() const {
              (!step_text.empty() ? step_text : step_ms ? FormatDuration(step_ms) : "") + "]" +
              AtOffset(*this);
     case Kind::kParen: return "(" + args[0]->ToString() + ")";
-    case Kind::kUnary: return std::string(OpString(op)) + args[0]->ToString();
+    case Kind::kUnary: {
+      // "+(+Inf ^ x)": without parentheses a signed operand ("+Inf ^ x") would read back as
+      // a second unary operator, and each print/parse round would add another sign.
+      std::string inner = args[0]->ToString();
+      if (!inner.empty() && (inner[0] == '+' || inner[0] == '-')) inner = "(" + inner + ")";
+      return std::string(OpString(op)) + inner;
+    }
     case Kind::kBinary: {
       std::string m;
       if (matching && matching->explicit_matching) {
@@ -199,8 +205,14 @@ std::string Expr::ToString() const {
       }
       if (matching && matching->fill_left) m += " fill_left(" + FormatNumber(*matching->fill_left) + ")";
       if (matching && matching->fill_right) m += " fill_right(" + FormatNumber(*matching->fill_right) + ")";
-      return fmt::format("{} {}{}{} {}", lhs().ToString(), OpString(op),
-                         return_bool ? " bool" : "", m, rhs().ToString());
+      // A signed left operand of '^' needs parentheses: "-1 ^ x" reads back as -(1 ^ x),
+      // since '^' binds tighter than a unary sign.
+      std::string left = lhs().ToString();
+      if (OpString(op) == "^" && !left.empty() && (left[0] == '-' || left[0] == '+')) {
+        left = "(" + left + ")";
+      }
+      return fmt::format("{} {}{}{} {}", left, OpString(op), return_bool ? " bool" : "", m,
+                         rhs().ToString());
     }
     case Kind::kAggregate: {
       std::string out(AggOpString(agg));

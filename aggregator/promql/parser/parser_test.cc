@@ -162,5 +162,23 @@ TEST(LexerTest, Durations) {
   EXPECT_EQ(FormatDuration(61001), "1m1s1ms");
 }
 
+// Found by the fuzzer: a unary operator over a signed operand printed "++Inf ^ x", which
+// parses back with one more sign every round.
+TEST(ParserTest, UnaryOverSignedOperandPrintsAFixedPoint) {
+  auto e = ParseExpr("+Inf^ket");
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  std::string s1 = (*e)->ToString();
+  auto again = ParseExpr(s1);
+  ASSERT_TRUE(again.ok()) << s1;
+  EXPECT_EQ((*again)->ToString(), s1);
+  for (const char* q : {"-(-1 ^ x)", "(-1) ^ 2", "-Inf ^ x", "2 ^ -1"}) {
+    auto a = ParseExpr(q);
+    ASSERT_TRUE(a.ok()) << q;
+    auto b = ParseExpr((*a)->ToString());
+    ASSERT_TRUE(b.ok()) << (*a)->ToString();
+    EXPECT_EQ((*b)->ToString(), (*a)->ToString()) << q;
+  }
+}
+
 }  // namespace
 }  // namespace abhra::promql
