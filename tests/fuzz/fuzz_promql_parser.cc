@@ -39,7 +39,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto again = ParseExpr(s1);
   // Known issue, reported: vector matching (on/ignoring) with a scalar side, e.g. "7 / on() x",
   // is accepted (Prometheus rejects it) and printed without the on(), which may not reparse.
-  if (!again.ok() && (query.find("on") != query.npos || query.find("ignoring") != query.npos) &&
+  if (!again.ok() && (query.find("on(") != query.npos || query.find("on (") != query.npos ||
+                      query.find("ignoring") != query.npos) &&
       s1.find("on(") == s1.npos && s1.find("ignoring(") == s1.npos) {
     return 0;
   }
