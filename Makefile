@@ -6,7 +6,7 @@ ifeq ($(CI),true)
 CMAKE_FLAGS += -DABHRA_WERROR=ON
 endif
 
-.PHONY: all deps build test run bench clean format test-sanitize
+.PHONY: all deps build test run bench clean format test-sanitize fuzz
 
 all: build
 
@@ -19,8 +19,12 @@ $(BUILD_DIR)/build.ninja:
 build: $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
+# Fuzzing builds the tree a second time with clang: `make fuzz` runs it on its own.
 test: deps build
-	ctest --test-dir $(BUILD_DIR) -j $(JOBS) --output-on-failure --timeout 900
+	ctest --test-dir $(BUILD_DIR) -j $(JOBS) --output-on-failure --timeout 900 -LE fuzz
+
+fuzz: deps
+	bash tests/fuzz/run_fuzz.sh $(or $(FUZZ_SECONDS),10)
 
 run: deps build
 	@bash tests/demo/run_demo.sh $(BUILD_DIR)
@@ -31,7 +35,7 @@ bench: deps build
 test-sanitize: deps
 	cmake -S . -B $(BUILD_DIR)-sanitize -G Ninja -DABHRA_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS)
 	cmake --build $(BUILD_DIR)-sanitize -j $(JOBS)
-	ctest --test-dir $(BUILD_DIR)-sanitize -j $(JOBS) --output-on-failure --timeout 1800
+	ctest --test-dir $(BUILD_DIR)-sanitize -j $(JOBS) --output-on-failure --timeout 1800 -LE fuzz
 
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i

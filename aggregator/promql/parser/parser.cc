@@ -144,6 +144,8 @@ class Parser {
     }
     return fmt::format("{}:{}:", line, pos - last_break);
   }
+  int depth_ = 0;  // ParseBinary nesting
+
   // Records the first error only; later ones are consequences of it.
   void Fail(size_t pos, std::string_view msg) {
     if (err_.ok()) {
@@ -200,12 +202,30 @@ class Parser {
     }
   }
 
+  // Bounds the depth of the expression tree, so that neither the parser nor the printer and
+  // the evaluator (all recursive) can be driven out of stack by a crafted query.
+  static constexpr int kMaxNesting = 256;
+
   std::unique_ptr<Expr> ParseBinary(int min_prec) {
+    if (depth_ >= kMaxNesting) {
+      Fail(Peek().pos, fmt::format("expression nested too deeply (more than {} levels)", kMaxNesting));
+      return nullptr;
+    }
+    ++depth_;
+    struct Leave {
+      int* d;
+      ~Leave() { --*d; }
+    } leave{&depth_};
     auto lhs = ParseUnary();
     if (!lhs) return nullptr;
+    int chain = 0;  // a left-associative chain (a + b + c ...) nests one level per operator
     while (err_.ok()) {
       TokenOp op = PeekBinaryOp();
       if (op == TokenOp::kNone) break;
+      if (depth_ + ++chain > kMaxNesting) {
+        Fail(Peek().pos, fmt::format("expression nested too deeply (more than {} levels)", kMaxNesting));
+        return nullptr;
+      }
       int prec = Precedence(op);
       if (prec < min_prec) break;
       const Token& op_tok = Next();

@@ -180,5 +180,23 @@ TEST(ParserTest, UnaryOverSignedOperandPrintsAFixedPoint) {
   }
 }
 
+// Found by the fuzzer: a thousand unary signs overflowed the printer's stack.
+TEST(ParserTest, NestingIsBounded) {
+  std::string deep = "x";
+  for (int i = 0; i < 1000; ++i) deep = "-" + deep;
+  auto r = ParseExpr(deep);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("nested too deeply"), std::string::npos) << r.status().message();
+  std::string parens = std::string(1000, '(') + "1" + std::string(1000, ')');
+  EXPECT_FALSE(ParseExpr(parens).ok());
+  std::string chain = "x";
+  for (int i = 0; i < 1000; ++i) chain += " + x";
+  EXPECT_FALSE(ParseExpr(chain).ok());
+  std::string fine = "x";
+  for (int i = 0; i < 100; ++i) fine += " + x";
+  EXPECT_TRUE(ParseExpr(fine).ok());
+  EXPECT_TRUE(ParseExpr(std::string(50, '(') + "1" + std::string(50, ')')).ok());
+}
+
 }  // namespace
 }  // namespace abhra::promql
