@@ -18,6 +18,8 @@ PEER_PKGS=(
   # helm/tests/check.sh: offline `helm template` stand-in (Go text/template + sprig + schema).
   golang-go golang-github-masterminds-sprig-dev golang-github-ghodss-yaml-dev
   golang-github-xeipuuv-gojsonschema-dev
+  # tests/statuspage: the on-call page loaded in headless Chromium; tests/fuzz: libFuzzer.
+  chromium clang libclang-rt-14-dev
 )
 EXTRA_PKGS=()
 case "${1:-all}" in
