@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/base/utf8.h"
+
 namespace abhra::remote::wire {
 
 enum WireType : uint32_t {
@@ -98,9 +100,8 @@ inline bool IsAscii(const char* p, size_t n) {
   return (acc & 0x8080808080808080ull) == 0;
 }
 
-// True when `s` is well-formed UTF-8 (no overlongs, no surrogates, ≤ U+10FFFF), as the
-// protobuf runtime demands of proto3 string fields.
-bool IsValidUtf8(std::string_view s);
+// Well-formed UTF-8, as the protobuf runtime demands of proto3 string fields.
+using ::abhra::IsValidUtf8;  // common/base/utf8.h
 
 // ---- writing ----
 

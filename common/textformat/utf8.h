@@ -1,13 +1,9 @@
 // UTF-8 checks for exposition text (label values and help must be valid UTF-8).
 #pragma once
 
-#include <cstddef>
-#include <string_view>
+#include "common/base/utf8.h"
 
 namespace abhra::textformat {
-
-bool IsValidUtf8(std::string_view s);
-// Number of code points; REQUIRES: IsValidUtf8(s).
-size_t Utf8Length(std::string_view s);
-
+using ::abhra::IsValidUtf8;
+using ::abhra::Utf8Length;
 }  // namespace abhra::textformat
