@@ -191,21 +191,9 @@ void PrometheusApi::Query(const Request& req, Response* resp) {
   if (query == nullptr) return WriteError(resp, ErrorType::kBadData, "invalid parameter \"query\": query must not be empty");
   auto t = TimeParam(p, "time", options_.clock->NowMillis());
   if (!t.ok()) return WriteError(resp, ErrorType::kBadData, t.status().message());
-  auto limit = LimitParam(p);
-  if (!limit.ok()) return WriteError(resp, ErrorType::kBadData, limit.status().message());
-  promql::QueryOptions opts = options_.query;
-  if (Status s = ApplyQueryOptions(p, &opts); !s.ok()) {
-    return WriteError(resp, ErrorType::kBadData, s.message());
-  }
-  if (!AcquireSlot(opts.timeout)) {
-    return WriteError(resp, ErrorType::kTimeout, "query timed out waiting for a free query slot");
-  }
-  auto result = engine_.InstantQuery(*db_, *query, *t, opts);
-  ReleaseSlot();
-  if (!result.ok()) return WriteQueryError(resp, result.status());
-  std::string data;
-  AppendQueryData(&data, result->value, *limit);
-  WriteSuccess(resp, data, result->warnings, result->infos);
+  RunQuery(p, resp, [&](const promql::QueryOptions& opts) {
+    return engine_.InstantQuery(*db_, *query, *t, opts);
+  });
 }
 
 void PrometheusApi::QueryRange(const Request& req, Response* resp) {
@@ -241,6 +229,14 @@ void PrometheusApi::QueryRange(const Request& req, Response* resp) {
                       "exceeded maximum resolution of 11,000 points per timeseries. Try "
                       "decreasing the query resolution (?step=XX)");
   }
+  RunQuery(p, resp, [&](const promql::QueryOptions& opts) {
+    return engine_.RangeQuery(*db_, *query, *start, *end, *step, opts);
+  });
+}
+
+void PrometheusApi::RunQuery(
+    const Params& p, Response* resp,
+    const std::function<Result<promql::QueryResult>(const promql::QueryOptions&)>& run) {
   auto limit = LimitParam(p);
   if (!limit.ok()) return WriteError(resp, ErrorType::kBadData, limit.status().message());
   promql::QueryOptions opts = options_.query;
@@ -250,7 +246,7 @@ void PrometheusApi::QueryRange(const Request& req, Response* resp) {
   if (!AcquireSlot(opts.timeout)) {
     return WriteError(resp, ErrorType::kTimeout, "query timed out waiting for a free query slot");
   }
-  auto result = engine_.RangeQuery(*db_, *query, *start, *end, *step, opts);
+  auto result = run(opts);
   ReleaseSlot();
   if (!result.ok()) return WriteQueryError(resp, result.status());
   std::string data;

@@ -44,6 +44,10 @@ class PrometheusApi {
   void Query(const http::Request& req, http::Response* resp);
   void QueryRange(const http::Request& req, http::Response* resp);
   void FormatQuery(const http::Request& req, http::Response* resp);
+  // Shared by query and query_range: limit and options parameters, a query slot, the run,
+  // the error mapping and the encoding of the result.
+  void RunQuery(const http::Params& p, http::Response* resp,
+                const std::function<Result<promql::QueryResult>(const promql::QueryOptions&)>& run);
   void LabelNames(const http::Request& req, http::Response* resp);
   void LabelValues(const http::Request& req, http::Response* resp);
   void SeriesMatch(const http::Request& req, http::Response* resp);
