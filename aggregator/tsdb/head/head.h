@@ -26,6 +26,7 @@
 #include "aggregator/storage/storage.h"
 #include "aggregator/tsdb/head/mem_series.h"
 #include "aggregator/tsdb/head/postings.h"
+#include "aggregator/tsdb/head/series_quota.h"
 #include "aggregator/tsdb/head/series_registry.h"
 #include "aggregator/tsdb/head/symbol_table.h"
 #include "aggregator/tsdb/wal/records.h"
@@ -55,6 +56,9 @@ struct HeadOptions {
   int replay_workers = 0;
   // Self metrics go here; when null the head keeps a private registry (see registry()).
   prometheus::Registry* registry = nullptr;
+  // Consulted before each new series is created, told when one is removed (per-tenant
+  // series limits). Null: no limit. REQUIRES: outlives the head.
+  SeriesQuota* series_quota = nullptr;
 };
 
 // One series' samples for Head::AppendBatch. `labels` sorted by name, strings owned by the
@@ -90,8 +94,9 @@ struct HeadMemoryStats {
 class Head final : public storage::Storage {
  public:
   // Opens the head over DATA_DIR (`dir`): replays DATA_DIR/wal (tolerating a torn last
-  // record; Corruption elsewhere fails Open with the segment and offset), then starts a new
-  // WAL segment. Logs replay time as seconds per million samples.
+  // record; corruption elsewhere is cut off with everything after it, which goes to
+  // DATA_DIR/quarantine/wal-<ms>/, and logged: see docs/wal.md), then starts a new WAL
+  // segment. Logs replay time as seconds per million samples.
   static Result<std::unique_ptr<Head>> Open(const std::string& dir, HeadOptions options);
   ~Head() override;
   Head(const Head&) = delete;

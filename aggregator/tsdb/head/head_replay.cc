@@ -154,6 +154,11 @@ Status Head::Replay() {
   };
 
   WalReplayStats stats;
+  WalReplayOptions replay_options;
+  // Corruption is cut off (everything before it kept, the rest moved to DATA_DIR/quarantine)
+  // rather than failing Open: a damaged WAL must not keep the aggregator from starting.
+  replay_options.repair_corruption = true;
+  replay_options.quarantine_dir = dir_ + "/quarantine";
   Status st = ReplayWal(
       wal_dir,
       [&](std::string_view rec) -> Status {
@@ -204,8 +209,9 @@ Status Head::Replay() {
             return Status::Ok();  // tombstones and future types: nothing to do in the head
         }
       },
-      &stats);
+      &stats, replay_options);
   if (stats.torn_tail) metrics_->wal_corruptions.Increment();
+  if (stats.repaired_corruption) metrics_->wal_corruptions.Increment();
   if (!st.ok()) {
     if (st.Is(Status::Code::kCorruption)) metrics_->wal_corruptions.Increment();
     return st.WithContext("replay WAL");
@@ -220,10 +226,10 @@ Status Head::Replay() {
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   LOG_INFO("head", "replayed WAL",
            "dir={} segments={} records={} series={} samples={} dropped_samples={} "
-           "unknown_ref_samples={} torn_tail={} workers={} seconds={:.3f} "
+           "unknown_ref_samples={} torn_tail={} repaired_corruption={} workers={} seconds={:.3f} "
            "seconds_per_million_samples={:.3f}",
            wal_dir, stats.segments, stats.records, n_series, n_samples, n_dropped, unknown,
-           stats.torn_tail, workers, secs, n_samples > 0 ? secs * 1e6 / static_cast<double>(n_samples) : 0.0);
+           stats.torn_tail, stats.repaired_corruption, workers, secs, n_samples > 0 ? secs * 1e6 / static_cast<double>(n_samples) : 0.0);
   return Status::Ok();
 }
 

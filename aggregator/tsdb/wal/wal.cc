@@ -24,16 +24,6 @@ struct Wal::SegmentFile {
 
 namespace {
 
-Status FsyncDir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-  if (fd < 0) return Status::FromErrno(fmt::format("open directory {}", dir), errno);
-  int rc = ::fsync(fd);
-  int err = errno;
-  ::close(fd);
-  if (rc != 0) return Status::FromErrno(fmt::format("fsync directory {}", dir), err);
-  return Status::Ok();
-}
-
 Status MkdirAll(const std::string& dir) {
   std::string path;
   size_t pos = 0;
@@ -100,9 +90,29 @@ Status Wal::OpenSegment(int index) {
   auto f = std::make_shared<SegmentFile>();
   f->fd = fd;
   f->index = index;
-  ABHRA_RETURN_IF_ERROR(FsyncDir(dir_));
+  if (Status s = FsyncDir(dir_); !s.ok()) {
+    // Leave no file behind, so that a later attempt can create the segment again.
+    ::unlink(path.c_str());
+    return s;
+  }
   cur_ = std::move(f);
   seg_offset_ = 0;
+  return Status::Ok();
+}
+
+Status Wal::UndoWrite(int segment, uint64_t offset) {
+  // A roll inside the failed Log() left the earlier records complete (and fsynced) in the
+  // old segment; only the new segment's bytes are cut.
+  if (cur_->index != segment) offset = 0;
+  const uint64_t cut = seg_offset_ - offset;
+  if (::ftruncate(cur_->fd, static_cast<off_t>(offset)) != 0 ||
+      ::lseek(cur_->fd, static_cast<off_t>(offset), SEEK_SET) < 0) {
+    return Status::FromErrno(fmt::format("cut WAL segment {}/{} back to {} bytes after a failed "
+                                         "write", dir_, SegmentName(cur_->index), offset),
+                             errno);
+  }
+  seg_offset_ = offset;
+  written_ -= cut;
   return Status::Ok();
 }
 
@@ -141,6 +151,22 @@ Result<uint64_t> Wal::Log(std::span<const std::string_view> records) {
   if (closed_) return Status::Unavailable(fmt::format("WAL {} is closed", dir_));
   if (!broken_.ok()) return broken_;
   const size_t max_record = (kWalPageSize - kWalHeaderSize) * pages_per_segment_;
+  const int start_segment = cur_->index;
+  const uint64_t start_offset = seg_offset_;
+  // A failed write (ENOSPC, EIO, EFBIG...) is cut off again so the segment still ends on a
+  // record boundary and the WAL can take the next batch once there is room; only when the
+  // cut itself fails is the WAL broken.
+  auto failed_write = [&](Status s) -> Status {
+    buf_.clear();
+    Status undo = UndoWrite(start_segment, start_offset);
+    if (!undo.ok()) {
+      LOG_ERROR("wal", "cannot undo a failed write; refusing all writes until restart",
+                "dir={} err={} undo_err={}", dir_, LogfmtValue(s.ToString()),
+                LogfmtValue(undo.ToString()));
+      broken_ = Status::IOError(fmt::format("{} (and then: {})", s.message(), undo.message()));
+    }
+    return s;
+  };
   buf_.clear();
   for (std::string_view rec : records) {
     bool compressed = false;
@@ -166,12 +192,16 @@ Result<uint64_t> Wal::Log(std::span<const std::string_view> records) {
       // Records never cross segments: write what we have and move to the next segment.
       Status s = WriteAll(buf_);
       buf_.clear();
-      if (s.ok() && options_.fsync != FsyncPolicy::kNever) s = SyncFile(*cur_);
-      if (s.ok()) s = OpenSegment(cur_->index + 1);
-      if (!s.ok()) {
-        broken_ = s;
-        return s;
+      if (!s.ok()) return failed_write(s);
+      if (options_.fsync != FsyncPolicy::kNever) {
+        s = SyncFile(*cur_);
+        if (!s.ok()) {
+          broken_ = s;  // see Sync(): what the failed fsync covered may be lost
+          return s;
+        }
       }
+      s = OpenSegment(cur_->index + 1);
+      if (!s.ok()) return failed_write(s);
     }
     bool first = true;
     do {
@@ -192,10 +222,7 @@ Result<uint64_t> Wal::Log(std::span<const std::string_view> records) {
   }
   Status s = WriteAll(buf_);
   if (buf_.capacity() > 4 * kWalPageSize * 32) std::string().swap(buf_);
-  if (!s.ok()) {
-    broken_ = s;
-    return s;
-  }
+  if (!s.ok()) return failed_write(s);
   return written_;
 }
 
@@ -230,6 +257,8 @@ Status Wal::Sync(uint64_t pos) {
     }
     sl.unlock();
     // Earlier segments were fsync'ed when rolled, so syncing the current one covers target.
+    // A failed fsync is final: the kernel may have dropped the dirty pages it covered
+    // (and report success on a retry), so nothing after it can be trusted to be durable.
     Status s = SyncFile(*f);
     if (!s.ok()) {
       std::lock_guard l(mu_);
@@ -276,11 +305,12 @@ Result<int> Wal::Roll() {
   if (closed_) return Status::Unavailable(fmt::format("WAL {} is closed", dir_));
   if (!broken_.ok()) return broken_;
   Status s = options_.fsync != FsyncPolicy::kNever ? SyncFile(*cur_) : Status::Ok();
-  if (s.ok()) s = OpenSegment(cur_->index + 1);
   if (!s.ok()) {
     broken_ = s;
     return s;
   }
+  // Failing to create the next segment leaves the current one in use: not fatal.
+  ABHRA_RETURN_IF_ERROR(OpenSegment(cur_->index + 1));
   return cur_->index;
 }
 

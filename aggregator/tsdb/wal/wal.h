@@ -8,8 +8,12 @@
 //   kBatch   a background thread fdatasyncs every `batch_interval_ms` when there are writes.
 //   kNever   no fsync except on segment roll and Close().
 // Thread-safe: any number of threads may call Log/Commit/Sync concurrently.
-// After a write or fsync error the WAL is broken: every later call fails (IOError) so callers
-// never acknowledge data that may not be on disk.
+// Errors: a failed write (e.g. ENOSPC when the disk is full) fails that Log()/Commit() with
+// IOError and is cut off the segment again (ftruncate to where the batch began), so the
+// segment keeps ending on a record boundary and later batches succeed once there is room.
+// A failed fsync (or a cut that fails) breaks the WAL: every later call fails (IOError), so
+// callers never acknowledge data that may not be on disk; the process must restart and
+// replay.
 #pragma once
 
 #include <atomic>
@@ -77,6 +81,9 @@ class Wal {
   struct SegmentFile;
   Wal(std::string dir, WalOptions options);
   Status OpenSegment(int index);              // REQUIRES: mu_ held
+  // Cuts the current segment back to `offset` (0 when it is not `segment` any more: a roll
+  // happened since) after a failed write. REQUIRES: mu_ held.
+  Status UndoWrite(int segment, uint64_t offset);
   Status WriteAll(std::string_view data);     // REQUIRES: mu_ held
   Status SyncFile(SegmentFile& f);
   void BatchSyncLoop();

@@ -1,6 +1,8 @@
 #include "aggregator/tsdb/wal/wal_format.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -32,6 +34,16 @@ Result<std::vector<int>> ListSegments(const std::string& dir) {
   closedir(d);
   std::sort(out.begin(), out.end());
   return out;
+}
+
+Status FsyncPath(const std::string& path, bool directory) {
+  int fd = ::open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_WRONLY) | O_CLOEXEC);
+  if (fd < 0) return Status::FromErrno(fmt::format("open {}", path), errno);
+  int rc = ::fsync(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) return Status::FromErrno(fmt::format("fsync {}", path), err);
+  return Status::Ok();
 }
 
 }  // namespace abhra::tsdb

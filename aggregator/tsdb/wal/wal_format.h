@@ -31,5 +31,8 @@ std::string SegmentName(int index);
 std::optional<int> ParseSegmentName(std::string_view name);
 // Sorted segment indices found in `dir` (IOError if it cannot be listed; NotFound if absent).
 Result<std::vector<int>> ListSegments(const std::string& dir);
+// fsync of a file (opened for writing) or a directory.
+Status FsyncPath(const std::string& path, bool directory);
+inline Status FsyncDir(const std::string& dir) { return FsyncPath(dir, true); }
 
 }  // namespace abhra::tsdb

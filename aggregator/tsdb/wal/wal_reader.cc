@@ -11,6 +11,7 @@
 
 #include "aggregator/tsdb/wal/crc32c.h"
 #include "aggregator/tsdb/wal/wal_format.h"
+#include "aggregator/tsdb/wal/wal_repair.h"
 #include "common/base/logging.h"
 
 namespace abhra::tsdb {
@@ -46,6 +47,9 @@ struct ScanResult {
   Status status;           // OK, or the fn error, or Corruption
   bool torn = false;       // stopped at an incomplete record at `record_start`
   uint64_t record_start = 0;
+  // status is Corruption of the record starting at record_start (or of padding there): the
+  // segment can be cut at record_start keeping every record replayed before.
+  bool corrupt = false;
 };
 
 ScanResult ScanSegment(const std::string& data, const std::string& name,
@@ -61,6 +65,8 @@ ScanResult ScanSegment(const std::string& data, const std::string& name,
   size_t off = 0;
   auto corrupt = [&](size_t at, const std::string& what) {
     r.status = Status::Corruption(fmt::format("WAL segment {} offset {}: {}", name, at, what));
+    r.corrupt = true;
+    r.record_start = in_record ? record_start : off;
     return r;
   };
   auto torn = [&]() {
@@ -122,6 +128,7 @@ ScanResult ScanSegment(const std::string& data, const std::string& name,
         size_t n = 0;
         if (!snappy::GetUncompressedLength(rec.data(), rec.size(), &n) || n > kMaxRecordBytes ||
             (plain.resize(n), !snappy::RawUncompress(rec.data(), rec.size(), plain.data()))) {
+          in_record = true;  // cut at this record's start
           return corrupt(record_start, "snappy-compressed record does not decompress");
         }
         payload = plain;
@@ -131,6 +138,11 @@ ScanResult ScanSegment(const std::string& data, const std::string& name,
       Status s = fn(payload);
       if (!s.ok()) {
         r.status = s;
+        if (s.Is(Status::Code::kCorruption)) {
+          r.status = s.WithContext(fmt::format("WAL segment {} offset {}", name, record_start));
+          r.corrupt = true;
+          r.record_start = record_start;
+        }
         return r;
       }
     }
@@ -154,25 +166,64 @@ Status ReplayWal(const std::string& dir, const std::function<Status(std::string_
   for (int idx : *segs) {
     if (idx >= options.first_segment) list.push_back(idx);
   }
+  // Cuts the WAL at segment list[i], offset `at` (repair_corruption), or returns `err`.
+  auto cut_or_fail = [&](size_t i, uint64_t at, const Status& err) -> Status {
+    if (!options.repair_corruption) return err;
+    WalCut cut;
+    cut.segment = list[i];
+    cut.offset = at;
+    cut.later_segments.assign(list.begin() + static_cast<std::ptrdiff_t>(i) + 1, list.end());
+    uint64_t later_bytes = 0;
+    for (int idx : cut.later_segments) {
+      struct stat st;
+      if (::stat((dir + "/" + SegmentName(idx)).c_str(), &st) == 0) later_bytes += static_cast<uint64_t>(st.st_size);
+    }
+    auto res = CutWal(dir, cut, options.quarantine_dir);
+    if (!res.ok()) {
+      return res.status().WithContext(fmt::format("repair WAL after \"{}\"", err.message()));
+    }
+    stats->repaired_corruption = true;
+    stats->corruption = err.message();
+    stats->corrupt_segment = cut.segment;
+    stats->corrupt_offset = at;
+    stats->segments_removed = static_cast<int>(cut.later_segments.size());
+    stats->bytes_removed = res->bytes_cut + later_bytes;
+    stats->quarantined_to = res->quarantined_to;
+    LOG_ERROR("wal", "corrupt WAL repaired: kept every record before the damage, cut the rest",
+              "dir={} corruption={} cut_segment={} cut_offset={} later_segments_removed={} "
+              "bytes_removed={} records_kept={} quarantine={} quarantine_err={}",
+              dir, LogfmtValue(err.message()), SegmentName(cut.segment), at,
+              cut.later_segments.size(), stats->bytes_removed, stats->records,
+              LogfmtValue(res->quarantined_to.empty() ? "none" : res->quarantined_to),
+              LogfmtValue(res->quarantine_error.empty() ? "none" : res->quarantine_error));
+    return Status::Ok();
+  };
   std::string data;
   for (size_t i = 0; i < list.size(); ++i) {
     if (i > 0 && list[i] != list[i - 1] + 1) {
-      return Status::Corruption(fmt::format("WAL {}: segment {} is missing (found {} then {})", dir,
-                                            SegmentName(list[i - 1] + 1), SegmentName(list[i - 1]),
-                                            SegmentName(list[i])));
+      Status err = Status::Corruption(fmt::format(
+          "WAL {}: segment {} is missing (found {} then {})", dir, SegmentName(list[i - 1] + 1),
+          SegmentName(list[i - 1]), SegmentName(list[i])));
+      // Keep all of the segment before the gap; the ones after it go.
+      return cut_or_fail(i - 1, data.size(), err);
     }
     std::string name = SegmentName(list[i]);
     std::string path = dir + "/" + name;
     ABHRA_RETURN_IF_ERROR(ReadFile(path, &data));
     ++stats->segments;
     ScanResult r = ScanSegment(data, path, fn, stats);
-    if (!r.status.ok()) return r.status;
+    if (!r.status.ok()) {
+      if (r.corrupt) return cut_or_fail(i, r.record_start, r.status);
+      return r.status;
+    }
     if (!r.torn) continue;
     bool last = i + 1 == list.size();
     if (!last) {
-      return Status::Corruption(fmt::format(
-          "WAL segment {} offset {}: incomplete record in a segment that is not the newest", path,
-          r.record_start));
+      return cut_or_fail(
+          i, r.record_start,
+          Status::Corruption(fmt::format(
+              "WAL segment {} offset {}: incomplete record in a segment that is not the newest",
+              path, r.record_start)));
     }
     stats->torn_tail = true;
     stats->torn_segment = list[i];

@@ -1,5 +1,7 @@
 #include "aggregator/tsdb/wal/wal.h"
 
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -147,6 +149,59 @@ TEST_F(WalTest, RecordLargerThanSegmentIsRejected) {
   EXPECT_TRUE((*w)->Commit({&v, 1}).Is(Status::Code::kInvalidArgument));
   std::string_view ok = "fine";
   EXPECT_TRUE((*w)->Commit({&ok, 1}).ok());
+}
+
+// A write that fails part-way (here EFBIG from RLIMIT_FSIZE, as ENOSPC on a full disk) fails
+// that commit, leaves no partial record behind and does not stop later commits.
+TEST_F(WalTest, FailedWriteIsCutOffAndLaterWritesSucceed) {
+  WalOptions o;
+  o.fsync = FsyncPolicy::kAlways;
+  o.compress = false;
+  auto w = Wal::Open(dir_.string(), o);
+  ASSERT_TRUE(w.ok());
+  std::vector<std::string> want;
+  for (int i = 0; i < 5; ++i) {
+    want.push_back(std::string(1000, static_cast<char>('a' + i)));
+    std::string_view v = want.back();
+    ASSERT_TRUE((*w)->Commit({&v, 1}).ok());
+  }
+  const auto seg = dir_ / SegmentName(0);
+  const uintmax_t before = fs::file_size(seg);
+
+  struct rlimit old_limit;
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  auto old_handler = ::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit small = old_limit;
+  small.rlim_cur = before + 3000;  // the next record (40 KB, two fragments) does not fit
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  std::string big(40000, 'x');
+  std::string_view bv = big;
+  Status failed = (*w)->Commit({&bv, 1});
+  std::string_view two[2] = {"series-like", bv};
+  Status failed_batch = (*w)->Commit(two);
+  uintmax_t after_fail = fs::file_size(seg);
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  ::signal(SIGXFSZ, old_handler);
+
+  EXPECT_TRUE(failed.Is(Status::Code::kIOError)) << failed.ToString();
+  EXPECT_NE(failed.message().find(SegmentName(0)), std::string::npos) << failed.message();
+  EXPECT_TRUE(failed_batch.Is(Status::Code::kIOError)) << failed_batch.ToString();
+  EXPECT_EQ(after_fail, before) << "the partial write must be cut off";
+
+  // Room again: the WAL takes writes without a restart.
+  for (int i = 0; i < 3; ++i) {
+    want.push_back(std::string(2000, static_cast<char>('A' + i)));
+    std::string_view v = want.back();
+    ASSERT_TRUE((*w)->Commit({&v, 1}).ok());
+  }
+  ASSERT_TRUE((*w)->Flush().ok());
+  ASSERT_TRUE((*w)->Close().ok());
+  Status st;
+  WalReplayStats stats;
+  auto got = ReplayAll(&st, &stats);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_FALSE(stats.torn_tail);
+  EXPECT_EQ(got, want);
 }
 
 // Cut the segment at every byte offset inside the last record: replay must yield exactly
