@@ -54,6 +54,7 @@ class ChunkFileReader {
   // The chunk at `ref`, CRC-checked. Corruption naming the segment and offset.
   Result<ChunkBytes> Chunk(uint64_t ref) const;
   uint64_t size_bytes() const;
+  size_t num_segments() const { return segments_.size(); }
 
  private:
   std::vector<std::unique_ptr<MappedFile>> segments_;

@@ -10,6 +10,7 @@
 #include "aggregator/tsdb/block/ulid.h"
 #include "aggregator/tsdb/chunk/xor_chunk.h"
 #include "aggregator/tsdb/compact/compactor.h"
+#include "aggregator/tsdb/db/block_quarantine.h"
 #include "aggregator/tsdb/db/db_metrics.h"
 #include "aggregator/tsdb/db/merge.h"
 #include "aggregator/tsdb/downsample/downsample.h"
@@ -85,6 +86,7 @@ Result<std::unique_ptr<DB>> DB::Open(const std::string& dir, DBOptions options) 
   prometheus::Registry& reg = options.registry ? *options.registry : db->head_->registry();
   db->metrics_ = std::make_unique<DBMetrics>(reg);
   db->metrics_->blocks_loaded.Set(double(db->blocks_.size()));
+  db->metrics_->blocks_quarantined.Increment(double(db->quarantined_at_open_));
   // Head data already in blocks (a crash between a head cut and the WAL truncation).
   int64_t max_block = std::numeric_limits<int64_t>::min();
   for (const auto& b : db->blocks_) {
@@ -142,12 +144,30 @@ Status DB::LoadBlocks() {
   if (ec) return Status::IOError("list " + dir_ + ": " + ec.message());
   std::vector<std::shared_ptr<Block>> loaded;
   for (const auto& n : names) {
-    auto b = Block::Open(dir_ + "/" + n);
-    if (!b.ok()) {
-      LOG_ERROR("tsdb", "skipping unreadable block", "block={} err={}", n, b.status().ToString());
+    const std::string path = dir_ + "/" + n;
+    auto b = Block::Open(path);
+    BlockDamage damage = b.ok() ? VerifyOpenedBlock(**b) : DiagnoseBlockOpenFailure(path, b.status());
+    if (b.ok() && damage.error.ok()) {
+      loaded.push_back(std::move(*b));
       continue;
     }
-    loaded.push_back(std::move(*b));
+    if (b.ok()) b->reset();  // unmap before moving the directory
+    if (!damage.damaged) {
+      LOG_ERROR("tsdb", "cannot open block; skipped until the next start, left in place", "block={} err={}",
+                path, LogfmtValue(damage.error.ToString()));
+      continue;
+    }
+    auto moved = QuarantineBlock(dir_, n, damage.reason);
+    if (!moved.ok()) {
+      LOG_ERROR("tsdb", "damaged block skipped (not queried or compacted); moving it to quarantine failed",
+                "block={} reason={} err={} move_err={}", path, damage.reason,
+                LogfmtValue(damage.error.ToString()), LogfmtValue(moved.status().ToString()));
+      continue;
+    }
+    ++quarantined_at_open_;
+    LOG_ERROR("tsdb", "damaged block quarantined: moved out of the data dir, not queried or compacted",
+              "block={} reason={} err={} moved_to={}", path, damage.reason,
+              LogfmtValue(damage.error.ToString()), LogfmtValue(*moved));
   }
   // Blocks replaced by a complete compacted block (crash before the parents were deleted).
   std::set<std::string> replaced;

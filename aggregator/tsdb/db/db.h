@@ -74,8 +74,11 @@ class DB final : public storage::Storage {
  public:
   // Opens DATA_DIR: removes leftover *.tmp-for-creation / *.tmp-for-deletion directories,
   // deletes blocks that a complete newer block lists as parents (a compaction interrupted
-  // before its cleanup), opens the blocks (a corrupt block is logged, kept on disk and
-  // skipped), replays the WAL into the head and drops head data already in blocks.
+  // before its cleanup), opens the blocks, replays the WAL into the head and drops head data
+  // already in blocks. Damage does not fail Open (block_quarantine.h, docs/block.md): a
+  // damaged block (missing or corrupt meta.json, index or chunks) is moved to
+  // DATA_DIR/quarantine/<ulid>-<reason> and logged; corruption in the WAL is cut off
+  // (Head::Open). A block that fails to open for another reason (EMFILE...) is skipped.
   static Result<std::unique_ptr<DB>> Open(const std::string& dir, DBOptions options);
   ~DB() override;
   DB(const DB&) = delete;
@@ -135,6 +138,7 @@ class DB final : public storage::Storage {
   bool stop_ = false;
   std::thread bg_;
   std::atomic<bool> closed_{false};
+  int quarantined_at_open_ = 0;  // set by LoadBlocks, before metrics_ exists
 };
 
 }  // namespace abhra::tsdb

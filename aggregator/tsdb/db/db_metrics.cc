@@ -33,6 +33,11 @@ DBMetrics::DBMetrics(prometheus::Registry& r)
                          .Name("abhra_blocks_deleted_total")
                          .Help("Blocks deleted after compaction or by retention.")
                          .Register(r)
-                         .Add({})) {}
+                         .Add({})),
+      blocks_quarantined(prometheus::BuildCounter()
+                             .Name("abhra_blocks_quarantined_total")
+                             .Help("Damaged blocks moved to DATA_DIR/quarantine when the DB opened.")
+                             .Register(r)
+                             .Add({})) {}
 
 }  // namespace abhra::tsdb

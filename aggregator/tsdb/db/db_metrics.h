@@ -16,6 +16,7 @@ struct DBMetrics {
   prometheus::Gauge& blocks_loaded;         // abhra_blocks_loaded
   prometheus::Counter& head_cuts;           // abhra_head_cuts_total
   prometheus::Counter& blocks_deleted;      // abhra_blocks_deleted_total (retention, compaction)
+  prometheus::Counter& blocks_quarantined;  // abhra_blocks_quarantined_total (damaged at open)
 };
 
 }  // namespace abhra::tsdb
