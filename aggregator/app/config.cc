@@ -102,6 +102,32 @@ class Parser {
   std::vector<ErrorAt> errors_;
 };
 
+// A non-negative integer (0 allowed: "unlimited" where the key says so).
+bool ParseCount(Parser* p, const YAML::Node& node, std::string_view where, size_t* out) {
+  std::string v;
+  if (!p->String(node, where, &v)) return false;
+  size_t n = 0;
+  auto r = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (v.empty() || r.ec != std::errc() || r.ptr != v.data() + v.size()) {
+    p->Error(node.Mark(), fmt::format("{} must be a non-negative integer, got \"{}\"", where, v));
+    return false;
+  }
+  *out = n;
+  return true;
+}
+
+void ParseLimits(Parser* p, const YAML::Node& node, LimitsConfig* limits) {
+  if (node.IsNull()) return;
+  if (!node.IsMap()) {
+    p->Error(node.Mark(), fmt::format("limits must be a map, got {}", KindName(node)));
+    return;
+  }
+  p->CheckKeys(node, "limits", {"max_series_per_tenant"});
+  if (const YAML::Node m = node["max_series_per_tenant"]) {
+    ParseCount(p, m, "limits.max_series_per_tenant", &limits->max_series_per_tenant);
+  }
+}
+
 void ParseTenants(Parser* p, const YAML::Node& node, AggregatorConfig* config) {
   if (node.IsNull()) return;
   if (!node.IsSequence()) {
@@ -118,7 +144,7 @@ void ParseTenants(Parser* p, const YAML::Node& node, AggregatorConfig* config) {
                                      KindName(t)));
       continue;
     }
-    p->CheckKeys(t, where, {"name", "token"});
+    p->CheckKeys(t, where, {"name", "token", "max_series"});
     TenantConfig tenant;
     if (!t["name"]) {
       p->Error(t.Mark(), fmt::format("{} needs a name", where));
@@ -130,6 +156,10 @@ void ParseTenants(Parser* p, const YAML::Node& node, AggregatorConfig* config) {
       }
     }
     if (t["token"]) p->String(t["token"], where + ".token", &tenant.token);
+    if (const YAML::Node m = t["max_series"]) {
+      size_t n = 0;
+      if (ParseCount(p, m, where + ".max_series", &n)) tenant.max_series = n;
+    }
     config->tenants.push_back(std::move(tenant));
   }
 }
@@ -415,9 +445,10 @@ Result<AggregatorConfig> ParseConfig(std::string_view yaml, std::string_view sou
       return p.Finish();
     }
     p.CheckKeys(root, "the configuration",
-                {"tenants", "storage", "alertmanagers", "external_url", "evaluation_interval",
-                 "rules", "notifier", "dashboards", "grafana"});
+                {"tenants", "limits", "storage", "alertmanagers", "external_url",
+                 "evaluation_interval", "rules", "notifier", "dashboards", "grafana"});
     if (root["tenants"]) ParseTenants(&p, root["tenants"], &config);
+    if (root["limits"]) ParseLimits(&p, root["limits"], &config.limits);
     if (root["storage"]) ParseStorage(&p, root["storage"], &config.storage);
     if (root["alertmanagers"]) ParseAlertmanagers(&p, root["alertmanagers"], &config);
     if (const YAML::Node u = root["external_url"]) {

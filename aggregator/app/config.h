@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,6 +16,14 @@ namespace abhra::aggregator {
 struct TenantConfig {
   std::string name;   // unique, non-empty
   std::string token;  // bearer token allowed to write this tenant; empty = no token needed
+  // Most series this tenant may have in the head (0 = unlimited); absent: the default,
+  // limits.max_series_per_tenant.
+  std::optional<size_t> max_series;
+};
+
+// Ingestion limits.
+struct LimitsConfig {
+  size_t max_series_per_tenant = 0;  // series per tenant in the head; 0 = unlimited
 };
 
 enum class WalFsync {
@@ -70,6 +79,7 @@ struct GrafanaConfig {
 
 struct AggregatorConfig {
   std::vector<TenantConfig> tenants;  // empty: any env may write, no tokens
+  LimitsConfig limits;
   StorageConfig storage;
   std::vector<std::string> alertmanagers;  // base URLs, e.g. "http://alertmanager:9093"
   // How this aggregator is reached from outside: alerts' generatorURL and $externalURL.

@@ -207,5 +207,27 @@ notifier:
   EXPECT_NE(m.find("notifier.resend_delay must be greater than 0"), std::string::npos) << m;
 }
 
+TEST(ConfigTest, SeriesLimitsPerTenantAndDefault) {
+  auto c = ParseConfig(R"(
+tenants:
+  - {name: prod, max_series: 500000}
+  - {name: lab, max_series: 0}
+  - {name: dev}
+limits:
+  max_series_per_tenant: 100000
+)");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->limits.max_series_per_tenant, 100000u);
+  EXPECT_EQ(c->tenants[0].max_series, std::optional<size_t>(500000));
+  EXPECT_EQ(c->tenants[1].max_series, std::optional<size_t>(0));
+  EXPECT_EQ(c->tenants[2].max_series, std::nullopt);
+  EXPECT_EQ(ParseConfig("")->limits.max_series_per_tenant, 0u) << "unlimited by default";
+  ExpectError("limits: {max_series_per_tenant: -1}",
+              {"agg.yaml:1:33: limits.max_series_per_tenant must be a non-negative integer, got \"-1\""});
+  ExpectError("tenants: [{name: a, max_series: lots}]",
+              {"tenants[0].max_series must be a non-negative integer, got \"lots\""});
+  ExpectError("limits: {max_series: 1}", {"unknown key \"max_series\" in limits"});
+}
+
 }  // namespace
 }  // namespace abhra::aggregator

@@ -21,6 +21,7 @@ std::string_view ReasonOf(const Status& s) {
     case Status::Code::kDuplicate: return "duplicate";
     case Status::Code::kOutOfBounds: return "too_old";
     case Status::Code::kInvalidArgument: return "invalid_labels";
+    case Status::Code::kResourceExhausted: return "series_limit";
     default: return "other";
   }
 }
@@ -88,13 +89,30 @@ RemoteWriteHandler::RemoteWriteHandler(tsdb::Head* head, RemoteWriteOptions opti
     : head_(head),
       options_(std::move(options)),
       policy_(options_.tenants),
-      metrics_(std::make_unique<Metrics>(registry)) {}
+      metrics_(std::make_unique<Metrics>(registry)),
+      inflight_(options_.inflight, registry) {}
 
 RemoteWriteHandler::~RemoteWriteHandler() = default;
 
 void RemoteWriteHandler::RegisterRoutes(http::Router* router) {
   router->Handle("POST", "/api/v1/write",
                  [this](const http::Request& req, http::Response* resp) { Handle(req, resp); });
+}
+
+http::Admission RemoteWriteHandler::Admit(const http::RequestHead& head) {
+  http::Admission out;
+  std::string_view path = head.target.substr(0, head.target.find('?'));
+  if (head.method != "POST" || path != "/api/v1/write") return out;
+  auto lease = inflight_.TryAcquire(head.content_length.value_or(0));
+  if (lease.ok()) {
+    out.lease = std::move(*lease);
+    return out;
+  }
+  metrics_->CountRequest(503);
+  http::Response& r = out.reject.emplace();
+  r.SetText(503, fmt::format("{}; retry later\n", lease.status().message()));
+  r.headers.Set("Retry-After", "1");
+  return out;
 }
 
 void RemoteWriteHandler::Handle(const http::Request& req, http::Response* resp) {
@@ -195,9 +213,19 @@ void RemoteWriteHandler::Handle(const http::Request& req, http::Response* resp) 
   }
   if (result.errors.empty()) return reply(204, "");
 
-  // Some samples were rejected: the rest is stored; say what was rejected and why.
+  // Some samples were rejected: the rest is stored; say what was rejected and why. A series
+  // refused as a whole (invalid labels, series limit) has one error for all its samples.
   std::map<std::string_view, size_t> by_reason;
-  for (const tsdb::AppendError& e : result.errors) ++by_reason[ReasonOf(e.status)];
+  size_t rejected = 0;
+  bool series_limit = false;
+  for (const tsdb::AppendError& e : result.errors) {
+    bool whole_series = e.status.Is(Status::Code::kInvalidArgument) ||
+                        e.status.Is(Status::Code::kResourceExhausted);
+    size_t n = whole_series ? s.batch[e.series].samples.size() : 1;
+    by_reason[ReasonOf(e.status)] += n;
+    rejected += n;
+    series_limit = series_limit || e.status.Is(Status::Code::kResourceExhausted);
+  }
   const tsdb::AppendError& first = result.errors.front();
   const tsdb::SeriesSamples& fs = s.batch[first.series];
   std::string counts;
@@ -205,19 +233,23 @@ void RemoteWriteHandler::Handle(const http::Request& req, http::Response* resp) 
     if (!counts.empty()) counts += ", ";
     counts += fmt::format("{} {}", n, reason);
   }
-  // Label errors already name their series; sample errors get series and timestamp here.
+  // Label errors already name their series; a series refused by its tenant's limit gets
+  // its labels, sample errors series and timestamp.
   std::string where =
-      first.status.Is(Status::Code::kInvalidArgument)
-          ? std::string()
+      first.status.Is(Status::Code::kInvalidArgument) ? std::string()
+      : first.status.Is(Status::Code::kResourceExhausted)
+          ? fmt::format("series {}: ", SeriesString(fs.labels))
           : fmt::format("series {} timestamp {}: ", SeriesString(fs.labels),
                         first.sample < fs.samples.size() ? fs.samples[first.sample].t : 0);
   std::string msg = fmt::format("{} of {} samples rejected ({}); the rest were stored. First: {}{}",
-                                result.errors.size(), result.errors.size() + result.appended,
-                                counts, where, first.status.message());
+                                rejected, rejected + result.appended, counts, where,
+                                first.status.message());
   LOG_WARN("ingest", "samples rejected", "tenant={} rejected={} detail={}",
            LogfmtValue(id->header_tenant.empty() ? "(by env label)" : id->header_tenant),
-           result.errors.size(), LogfmtValue(msg));
-  reply(400, std::move(msg));
+           rejected, LogfmtValue(msg));
+  // A tenant at its series limit: 429 (Prometheus retries it only when told to, and then
+  // the samples for existing series are accepted again as exact duplicates).
+  reply(series_limit ? 429 : 400, std::move(msg));
 }
 
 }  // namespace abhra::ingest

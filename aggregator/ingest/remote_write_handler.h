@@ -8,13 +8,17 @@
 //   401/403  missing or unknown token / a token writing another tenant's series
 //   413  body too large (the server's limit), or decoded size over the limit
 //   415  a Content-Encoding other than snappy or a Content-Type we do not speak
-//   5xx  storage could not take it (WAL failure, shutting down): retried by senders
+//   429  samples for new series of a tenant at its series limit were rejected (the rest IS
+//        stored; the message names the tenant and the limit); like Thanos receive
+//   503 + Retry-After  over the in-flight limits (Admit(), before the body is read), or
+//        storage could not take it (shutting down); 5xx are retried by senders
 // Thread-safe: requests run concurrently on the server's workers.
 #pragma once
 
 #include <memory>
 #include <string>
 
+#include "aggregator/ingest/inflight_limiter.h"
 #include "aggregator/ingest/tenancy.h"
 #include "common/http/router.h"
 
@@ -31,6 +35,7 @@ namespace abhra::ingest {
 struct RemoteWriteOptions {
   size_t max_decoded_bytes = 256u << 20;  // decompressed protobuf bound (snappy bomb guard)
   std::vector<TenantConfig> tenants;
+  InflightLimits inflight;  // bounds on requests and body bytes in flight (Admit())
 };
 
 class RemoteWriteHandler {
@@ -41,6 +46,10 @@ class RemoteWriteHandler {
 
   void RegisterRoutes(http::Router* router);
   void Handle(const http::Request& request, http::Response* response);
+  // Admission control for the server (ServerOptions::admission): a remote-write request over
+  // the in-flight limits gets 503 + Retry-After before its body is read; everything else is
+  // admitted. Cheap; thread-safe.
+  http::Admission Admit(const http::RequestHead& head);
 
  private:
   struct Metrics;
@@ -48,6 +57,7 @@ class RemoteWriteHandler {
   RemoteWriteOptions options_;
   TenantPolicy policy_;
   std::unique_ptr<Metrics> metrics_;
+  InflightLimiter inflight_;
 };
 
 }  // namespace abhra::ingest

@@ -6,6 +6,7 @@
 #include <prometheus/registry.h>
 #include <snappy.h>
 
+#include "aggregator/ingest/tenant_series_limits.h"
 #include "aggregator/tsdb/head/head.h"
 #include "common/remote/write_request_encoder.h"
 
@@ -30,18 +31,25 @@ class RemoteWriteHandlerTest : public ::testing::Test {
     fs::remove_all(dir_);
   }
 
-  void Open(std::vector<TenantConfig> tenants) {
+  void Open(std::vector<TenantConfig> tenants, InflightLimits inflight = {},
+            std::optional<TenantSeriesLimitsOptions> series_limits = std::nullopt) {
     handler_.reset();
     head_.reset();
     fs::remove_all(dir_);
     tsdb::HeadOptions ho;
     ho.registry = &registry_;
+    limits_.reset();
+    if (series_limits) {
+      limits_ = std::make_unique<TenantSeriesLimits>(*series_limits, &registry_);
+      ho.series_quota = limits_.get();
+    }
     auto head = tsdb::Head::Open(dir_, ho);
     ASSERT_TRUE(head.ok()) << head.status().ToString();
     head_ = std::move(*head);
     RemoteWriteOptions o;
     o.tenants = std::move(tenants);
     o.max_decoded_bytes = 1 << 20;
+    o.inflight = inflight;
     router_ = std::make_unique<http::Router>();
     handler_ = std::make_unique<RemoteWriteHandler>(head_.get(), o, &registry_);
     handler_->RegisterRoutes(router_.get());
@@ -84,6 +92,7 @@ class RemoteWriteHandlerTest : public ::testing::Test {
 
   std::string dir_ = (fs::temp_directory_path() / fmt::format("abhra-ingest-test-{}", getpid())).string();
   prometheus::Registry registry_;
+  std::unique_ptr<TenantSeriesLimits> limits_;  // declared before head_: outlives it
   std::unique_ptr<tsdb::Head> head_;
   std::unique_ptr<http::Router> router_;
   std::unique_ptr<RemoteWriteHandler> handler_;
@@ -183,6 +192,49 @@ TEST_F(RemoteWriteHandlerTest, Version2WithWrittenHeaders) {
   EXPECT_EQ(r.status, 204) << r.body;
   EXPECT_EQ(r.headers.GetOr("X-Prometheus-Remote-Write-Samples-Written"), "2");
   EXPECT_EQ(Stored("up").size(), 2u);
+}
+
+TEST_F(RemoteWriteHandlerTest, NewSeriesOverTenantLimitAre429) {
+  TenantSeriesLimitsOptions limits;
+  limits.default_max_series = 2;
+  Open({}, {}, limits);
+  auto series = [](std::string env, std::string i, int64_t t) {
+    return Series({{"__name__", "m"}, {"env", env}, {"i", i}}, {{t, 1}, {t + 1, 1}});
+  };
+  ASSERT_EQ(Post(Encode({series("dev", "a", 1000), series("dev", "b", 1000)})).status, 204);
+  // A third series of dev is refused; dev's existing series and another tenant's go in.
+  auto r = Post(Encode({series("dev", "a", 2000), series("dev", "c", 2000),
+                        series("prod", "a", 2000)}));
+  EXPECT_EQ(r.status, 429) << r.body;
+  EXPECT_NE(r.body.find("2 of 6 samples rejected (2 series_limit)"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("m{env=\"dev\", i=\"c\"}"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("tenant \"dev\" has reached its limit of 2 series "
+                        "(limits.max_series_per_tenant)"),
+            std::string::npos)
+      << r.body;
+  EXPECT_EQ(Stored("m").size(), 8u);
+  EXPECT_EQ(limits_->Series("dev"), 2u);
+  EXPECT_EQ(limits_->Series("prod"), 1u);
+}
+
+TEST_F(RemoteWriteHandlerTest, AdmissionOverInflightLimitIs503WithRetryAfter) {
+  Open({}, InflightLimits{.max_requests = 1, .max_bytes = 0});
+  http::RequestHead write{"POST", "/api/v1/write", 100};
+  http::Admission first = handler_->Admit(write);
+  ASSERT_FALSE(first.reject.has_value());
+  ASSERT_NE(first.lease, nullptr);
+  http::Admission second = handler_->Admit(write);
+  ASSERT_TRUE(second.reject.has_value());
+  EXPECT_EQ(second.reject->status, 503);
+  EXPECT_EQ(second.reject->headers.GetOr("Retry-After"), "1");
+  EXPECT_NE(second.reject->body.find("--ingest.max-inflight-requests"), std::string::npos);
+  // Other routes are not limited and hold nothing.
+  http::Admission query = handler_->Admit({"GET", "/api/v1/query?query=up", std::nullopt});
+  EXPECT_FALSE(query.reject.has_value());
+  EXPECT_EQ(query.lease, nullptr);
+  // The slot comes back with the lease.
+  first.lease.reset();
+  EXPECT_FALSE(handler_->Admit({"POST", "/api/v1/write?x=1", 100}).reject.has_value());
 }
 
 }  // namespace

@@ -1,7 +1,10 @@
 // Request and Response: the plain types handlers see. No Beast or Asio types leak here.
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -55,6 +58,27 @@ struct Response {
 // calls; it may block briefly (CPU-bound work is fine, long waits hold a worker). An exception
 // that escapes becomes a 500 response.
 using Handler = std::function<void(const Request& request, Response* response)>;
+
+// What the server knows of a request once its header has arrived, before its body is read:
+// the input of admission control (ServerOptions::admission).
+struct RequestHead {
+  std::string_view method;
+  std::string_view target;                 // the raw request-target, path and query
+  std::optional<uint64_t> content_length;  // nullopt when the body is chunked or absent
+};
+
+// The verdict of admission control. Default: admitted, nothing held.
+struct Admission {
+  // Set: the server answers with this at once and never reads the body (the connection is
+  // closed after the response when a body was announced).
+  std::optional<Response> reject;
+  // Held by the server until the request's response has been written or the connection
+  // failed, e.g. to give back an in-flight slot.
+  std::shared_ptr<void> lease;
+};
+
+// Runs on the server's I/O thread for every request: must be cheap and must not throw.
+using AdmissionHook = std::function<Admission(const RequestHead& head)>;
 
 // The standard reason phrase for a status code ("Not Found"), or "" when unknown.
 std::string_view ReasonPhrase(int status);

@@ -200,8 +200,13 @@ Result<MemSeries*> Head::GetOrCreate(std::span<const LabelView> labels, uint64_t
   MemSeries* s = registry_.GetOrCreate(
       hash, eq,
       [&]() -> std::unique_ptr<MemSeries> {
+        if (options_.series_quota != nullptr) {
+          create_err = options_.series_quota->Acquire(labels, /*enforce=*/wal_ref == 0);
+          if (!create_err.ok()) return nullptr;
+        }
         storage::SeriesRef ref = wal_ref != 0 ? wal_ref : next_ref_.fetch_add(1);
         if (ref > SeriesRegistry::kMaxRef) {
+          if (options_.series_quota != nullptr) options_.series_quota->Release(labels);
           create_err = Status::ResourceExhausted("head series refs exhausted (2^32)");
           return nullptr;
         }
@@ -393,7 +398,12 @@ Status Head::Truncate(int64_t mint) {
       new_min = std::min(new_min, s.min_time());
     }
   });
+  std::vector<LabelView> removed_labels;
   for (MemSeries* s : empty) {
+    if (options_.series_quota != nullptr) {
+      LabelViewsOf(*s, &removed_labels);
+      options_.series_quota->Release(removed_labels);
+    }
     postings_.Remove(s->ref, s->label_syms());
     registry_.Remove(s);
   }
