@@ -1,10 +1,12 @@
 #include "aggregator/ingest/tenancy.h"
 
+#include "common/http/bearer.h"
+
 namespace abhra::ingest {
 
 TenantPolicy::TenantPolicy(const std::vector<TenantConfig>& tenants) {
   for (const TenantConfig& t : tenants) {
-    if (!t.token.empty()) token_to_tenant_[t.token] = t.name;
+    if (!t.token.empty()) tokens_.push_back({t.token, t.name});
   }
 }
 
@@ -14,17 +16,18 @@ Result<WriteIdentity> TenantPolicy::Authenticate(std::string_view authorization,
   id.header_tenant = std::string(tenant_header);
   id.open = open();
   if (id.open) return id;
-  constexpr std::string_view kBearer = "Bearer ";
   if (authorization.empty()) {
     return Status::Unauthenticated("remote-write needs an Authorization: Bearer token");
   }
-  if (authorization.substr(0, kBearer.size()) != kBearer) {
-    return Status::Unauthenticated("Authorization header is not a Bearer token");
+  std::optional<std::string_view> token = http::BearerToken(authorization);
+  if (!token) return Status::Unauthenticated("Authorization header is not a Bearer token");
+  // Every configured token is compared, in constant time, so timing tells nothing.
+  const std::string* tenant = nullptr;
+  for (const auto& [secret, name] : tokens_) {
+    if (http::ConstantTimeEquals(*token, secret)) tenant = &name;
   }
-  std::string token(authorization.substr(kBearer.size()));
-  auto it = token_to_tenant_.find(token);
-  if (it == token_to_tenant_.end()) return Status::Unauthenticated("unknown bearer token");
-  id.token_tenant = it->second;
+  if (tenant == nullptr) return Status::Unauthenticated("unknown bearer token");
+  id.token_tenant = *tenant;
   if (!id.header_tenant.empty() && id.header_tenant != id.token_tenant) {
     return Status::PermissionDenied(fmt::format(
         "token for tenant \"{}\" cannot write tenant \"{}\" (THANOS-TENANT header)",

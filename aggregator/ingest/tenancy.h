@@ -8,7 +8,6 @@
 
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "common/base/status.h"
@@ -50,10 +49,14 @@ class TenantPolicy {
   // the env label contradicts the THANOS-TENANT header.
   static Status CheckSeriesTenant(const WriteIdentity& id, std::string_view env_label);
 
-  bool open() const { return token_to_tenant_.empty(); }
+  bool open() const { return tokens_.empty(); }
 
  private:
-  std::unordered_map<std::string, std::string> token_to_tenant_;
+  struct TokenTenant {
+    std::string token;
+    std::string tenant;
+  };
+  std::vector<TokenTenant> tokens_;
 };
 
 }  // namespace abhra::ingest

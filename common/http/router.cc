@@ -53,6 +53,7 @@ const Router::Route* Router::Match(std::string_view path, std::string* suffix) c
 std::string Router::Dispatch(Request* request, Response* response) const {
   std::string suffix;
   const Route* route = Match(request->path, &suffix);
+  if (guard_ && !guard_(*request, response)) return route == nullptr ? "" : route->pattern;
   if (route == nullptr) {
     response->SetText(404, fmt::format("404 page not found: {}\n", request->path));
     return "";

@@ -1,6 +1,7 @@
 // Router: maps (method, path) to a Handler.
 #pragma once
 
+#include <functional>
 #include <initializer_list>
 #include <map>
 #include <string>
@@ -36,7 +37,13 @@ class Router {
   void HandlePrefix(std::initializer_list<std::string_view> methods, std::string prefix,
                     Handler handler);
 
-  // Runs the handler for request->path and request->method and fills *response (404, 405
+  // A check run before every request's handler, 404 or 405 (authentication): it returns
+  // true to let the request through, or fills *response and returns false. Set it before
+  // the server starts; it is called concurrently.
+  using Guard = std::function<bool(const Request& request, Response* response)>;
+  void SetGuard(Guard guard) { guard_ = std::move(guard); }
+
+  // Runs the guard, then the handler for request->path and request->method and fills *response (404, 405
   // or 500 when no handler answers or it throws). Sets request->path_suffix for prefix
   // routes. Returns the matched route pattern ("/api/v1/query", "/api/v1/label/*") or ""
   // when none matched, for logs and metrics. Thread-safe.
@@ -51,6 +58,7 @@ class Router {
 
   std::map<std::string, Route, std::less<>> exact_;
   std::vector<std::pair<std::string, Route>> prefixes_;  // longest prefix first
+  Guard guard_;
 };
 
 }  // namespace abhra::http

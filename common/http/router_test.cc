@@ -89,5 +89,28 @@ TEST(RouterTest, ThrowingHandlerGives500) {
   EXPECT_EQ(Call(router, "GET", "/int").status, 500);
 }
 
+TEST(RouterTest, GuardRunsBeforeHandlers404And405) {
+  Router router;
+  router.Handle("GET", "/open", Reply("open"));
+  router.Handle("GET", "/secret", Reply("secret"));
+  router.HandlePrefix("GET", "/files/", Reply("file"));
+  router.SetGuard([](const Request& req, Response* r) {
+    if (req.path == "/open") return true;
+    r->SetText(401, "no");
+    return false;
+  });
+  std::string route;
+  EXPECT_EQ(Call(router, "GET", "/open").body, "open");
+  Response denied = Call(router, "GET", "/secret", &route);
+  EXPECT_EQ(denied.status, 401);
+  EXPECT_EQ(denied.body, "no");
+  EXPECT_EQ(route, "/secret") << "the matched route is still reported for metrics";
+  EXPECT_EQ(Call(router, "GET", "/files/a", &route).status, 401);
+  EXPECT_EQ(route, "/files/*");
+  EXPECT_EQ(Call(router, "GET", "/nowhere", &route).status, 401) << "no route probing";
+  EXPECT_EQ(route, "");
+  EXPECT_EQ(Call(router, "POST", "/secret").status, 401) << "no method probing";
+}
+
 }  // namespace
 }  // namespace abhra::http

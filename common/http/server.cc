@@ -1,6 +1,10 @@
-// The Beast/Asio implementation of Server. Threading: every Connection method except
+// The Beast/Asio implementation of Server. Threading: every Session method except
 // RunHandler() runs on the single I/O thread, so connection state needs no lock; handlers
 // run on the worker pool and hand their Response back to the I/O thread with a post.
+//
+// TLS: Session is a template on its stream (beast::tcp_stream, or an ssl_stream over one),
+// so the plain path runs the same code as before with no TLS indirection; only the few
+// registry calls (Start, Reject, OnShutdown, CloseNow) are virtual.
 #include "common/http/server.h"
 
 #include <array>
@@ -11,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -18,11 +23,14 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <openssl/ssl.h>
 
 #include "common/base/logging.h"
 #include "common/http/url.h"
@@ -35,6 +43,7 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using boost::system::error_code;
 using SteadyClock = std::chrono::steady_clock;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 namespace {
 
@@ -44,6 +53,16 @@ constexpr size_t kReadChunk = 16 * 1024;
 // into a reset that destroys the response before the client reads it.
 constexpr auto kDrainTime = std::chrono::milliseconds(500);
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+constexpr std::string_view kPlainOnTlsPort =
+    "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    "Connection: close\r\nContent-Length: 48\r\n\r\n"
+    "Client sent an HTTP request to an HTTPS server.\n";
+// Mozilla's "intermediate" TLS 1.2 list: forward-secret AEAD only. TLS 1.3 keeps OpenSSL's
+// default suites (all AEAD).
+constexpr const char* kTls12Ciphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 
 std::string FormatEndpoint(const tcp::endpoint& ep) {
   error_code ec;
@@ -87,6 +106,43 @@ bool IsHttpParseError(const error_code& ec) {
   return ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category();
 }
 
+// A server context: TLS 1.2+, the ciphers above, no compression or renegotiation, and the
+// certificate chain and key, checked to belong together.
+Result<std::unique_ptr<net::ssl::context>> MakeTlsContext(const std::string& cert_file,
+                                                          const std::string& key_file) {
+  if (cert_file.empty() != key_file.empty()) {
+    return Status::InvalidArgument(
+        "TLS needs both a certificate file and a key file (only one was given)");
+  }
+  auto ctx = std::make_unique<net::ssl::context>(net::ssl::context::tls_server);
+  ctx->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                   net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                   net::ssl::context::no_tlsv1_1 | net::ssl::context::no_compression |
+                   net::ssl::context::single_dh_use);
+  SSL_CTX* native = ctx->native_handle();
+  SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION);
+  if (SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1 ||
+      SSL_CTX_set_cipher_list(native, kTls12Ciphers) != 1) {
+    return Status::Internal("cannot restrict TLS to version 1.2+ and AEAD ciphers");
+  }
+  error_code ec;
+  ctx->use_certificate_chain_file(cert_file, ec);
+  if (ec) {
+    return Status::InvalidArgument(fmt::format(
+        "cannot load the TLS certificate chain from {}: {}", cert_file, ec.message()));
+  }
+  ctx->use_private_key_file(key_file, net::ssl::context::pem, ec);
+  if (ec) {
+    return Status::InvalidArgument(
+        fmt::format("cannot load the TLS private key from {}: {}", key_file, ec.message()));
+  }
+  if (SSL_CTX_check_private_key(native) != 1) {
+    return Status::InvalidArgument(fmt::format(
+        "the TLS private key in {} does not match the certificate in {}", key_file, cert_file));
+  }
+  return ctx;
+}
+
 }  // namespace
 
 class Connection;
@@ -101,6 +157,10 @@ struct Server::Impl {
   std::condition_variable cv;
   std::unordered_map<Connection*, std::weak_ptr<Connection>> connections;  // guarded by mu
   size_t admitted = 0;  // connections counted against max_connections; guarded by mu
+
+  // Set when the port speaks TLS. Declared before ioc: TLS streams destroyed with ioc's
+  // pending handlers still use it.
+  std::unique_ptr<net::ssl::context> tls;
 
   std::atomic<bool> shutting_down{false};
   std::mutex shutdown_mu;
@@ -119,41 +179,76 @@ struct Server::Impl {
   std::vector<std::shared_ptr<Connection>> Snapshot();
 };
 
-// One client connection. Lives as long as an asynchronous operation or a queued handler
-// holds a shared_ptr to it.
+// One client connection, as the registry and Shutdown() see it. Lives as long as an
+// asynchronous operation or a queued handler holds a shared_ptr to it.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(Server::Impl* server, tcp::socket socket, bool admitted)
-      : server_(server), stream_(std::move(socket)), admitted_(admitted) {
-    error_code ec;
-    auto ep = stream_.socket().remote_endpoint(ec);
-    remote_ = ec ? "unknown" : FormatEndpoint(ep);
-    stream_.socket().set_option(tcp::no_delay(true), ec);
-  }
-
-  ~Connection() {
+  Connection(Server::Impl* server, bool admitted) : server_(server), admitted_(admitted) {}
+  virtual ~Connection() {
     std::lock_guard<std::mutex> lock(server_->mu);
     server_->connections.erase(this);
     if (admitted_) --server_->admitted;
     server_->cv.notify_all();
   }
 
-  void Start() { WaitForRequest(); }
-
-  void Reject() {
-    WriteError(503, fmt::format("too many open connections (limit {})\n",
-                                server_->options.max_connections));
-  }
-
+  virtual void Start() = 0;
+  // Over the connection limit: a 503 and close (plain), or just a close (TLS: answering
+  // would first cost a handshake).
+  virtual void Reject() = 0;
   // Server shutdown: a connection waiting for its next request is closed now; the others
   // finish the current request and close after its response.
-  void OnShutdown() {
+  virtual void OnShutdown() = 0;
+  virtual void CloseNow() = 0;
+
+ protected:
+  using Impl = Server::Impl;
+  Impl* const server_;
+
+ private:
+  const bool admitted_;
+};
+
+// The HTTP exchange on one stream type: beast::tcp_stream or TlsStream.
+template <class Stream>
+class Session final : public Connection {
+ public:
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+  // `stream_args` after the socket: the ssl context for TlsStream.
+  template <class... StreamArgs>
+  Session(Impl* server, bool admitted, tcp::socket socket, StreamArgs&&... stream_args)
+      : Connection(server, admitted),
+        stream_(std::move(socket), std::forward<StreamArgs>(stream_args)...) {
+    error_code ec;
+    auto ep = Tcp().socket().remote_endpoint(ec);
+    remote_ = ec ? "unknown" : FormatEndpoint(ep);
+    Tcp().socket().set_option(tcp::no_delay(true), ec);
+  }
+
+  void Start() override {
+    if constexpr (kTls) {
+      DetectTls();
+    } else {
+      WaitForRequest();
+    }
+  }
+
+  void Reject() override {
+    if constexpr (kTls) {
+      CloseNow();
+    } else {
+      WriteError(503, fmt::format("too many open connections (limit {})\n",
+                                  server_->options.max_connections));
+    }
+  }
+
+  void OnShutdown() override {
     if (state_ == State::kIdle) CloseNow();
   }
 
-  void CloseNow() {
+  void CloseNow() override {
     state_ = State::kClosed;
-    stream_.close();
+    Tcp().close();
   }
 
  private:
@@ -170,6 +265,60 @@ class Connection : public std::enable_shared_from_this<Connection> {
     double duration_seconds = 0;
   };
 
+  std::shared_ptr<Session> Self() { return std::static_pointer_cast<Session>(shared_from_this()); }
+  // The TCP layer under the stream (the stream itself when plain): deadlines, close.
+  beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
+
+  // TLS port: the first bytes tell a TLS ClientHello from plain HTTP. The whole handshake
+  // must finish within read_timeout.
+  void DetectTls() {
+    state_ = State::kReading;
+    Tcp().expires_after(server_->options.read_timeout);
+    beast::async_detect_ssl(Tcp(), buffer_, [self = Self()](error_code ec, bool is_tls) {
+      self->OnDetected(ec, is_tls);
+    });
+  }
+
+  void OnDetected(error_code ec, bool is_tls) {
+    if (ec) {
+      CloseNow();
+      return;
+    }
+    if (!is_tls) {
+      LOG_DEBUG("http", "plain HTTP on the TLS port, answering 400", "remote={}", remote_);
+      state_ = State::kWriting;
+      Tcp().expires_after(server_->options.write_timeout);
+      net::async_write(Tcp(), net::buffer(kPlainOnTlsPort.data(), kPlainOnTlsPort.size()),
+                       [self = Self()](error_code ec, size_t) {
+                         if (ec) {
+                           self->CloseNow();
+                         } else {
+                           self->CloseGracefully();
+                         }
+                       });
+      return;
+    }
+    if constexpr (kTls) {
+      stream_.async_handshake(net::ssl::stream_base::server, buffer_.data(),
+                              [self = Self()](error_code ec, size_t used) {
+                                self->OnHandshake(ec, used);
+                              });
+    }
+  }
+
+  void OnHandshake(error_code ec, size_t used) {
+    if (ec || used != buffer_.size()) {  // bytes left over would be encrypted, not HTTP
+      LOG_DEBUG("http", "TLS handshake failed", "remote={} error={}", remote_,
+                LogfmtValue(ec ? ec.message() : "data after the ClientHello"));
+      CloseNow();
+      return;
+    }
+    buffer_.consume(used);
+    tls_up_ = true;
+    WaitForRequest();
+  }
+
+
   void WaitForRequest() {
     if (server_->shutting_down.load()) {
       CloseNow();
@@ -184,9 +333,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return;
     }
     state_ = State::kIdle;
-    stream_.expires_after(server_->options.idle_timeout);
+    Tcp().expires_after(server_->options.idle_timeout);
     stream_.async_read_some(buffer_.prepare(kReadChunk),
-                            [self = shared_from_this()](error_code ec, size_t n) {
+                            [self = Self()](error_code ec, size_t n) {
                               self->OnFirstBytes(ec, n);
                             });
   }
@@ -206,9 +355,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void ReadHeader() {
     state_ = State::kReading;
     // One deadline for the whole request, headers and body.
-    stream_.expires_after(server_->options.read_timeout);
+    Tcp().expires_after(server_->options.read_timeout);
     bhttp::async_read_header(stream_, buffer_, *parser_,
-                             [self = shared_from_this()](error_code ec, size_t) {
+                             [self = Self()](error_code ec, size_t) {
                                self->OnHeader(ec);
                              });
   }
@@ -227,7 +376,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (msg.version() == 11 &&
         EqualsIgnoreCase(std::string_view(expect.data(), expect.size()), "100-continue")) {
       net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
-                       [self = shared_from_this()](error_code ec, size_t) {
+                       [self = Self()](error_code ec, size_t) {
                          if (ec) {
                            self->CloseNow();
                          } else {
@@ -241,7 +390,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void ReadBody() {
     bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = shared_from_this()](error_code ec, size_t) {
+                      [self = Self()](error_code ec, size_t) {
                         if (ec) {
                           self->OnReadError(ec);
                         } else {
@@ -272,7 +421,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void Dispatch() {
     state_ = State::kHandling;
-    stream_.expires_never();
+    Tcp().expires_never();
     auto& msg = parser_->get();
     Request request;
     request.method = std::string(msg.method_string());
@@ -289,7 +438,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     request.body = std::move(msg.body());
     auto started = SteadyClock::now();
-    net::post(*server_->pool, [self = shared_from_this(), request = std::move(request),
+    net::post(*server_->pool, [self = Self(), request = std::move(request),
                                keep_alive, started]() mutable {
       self->RunHandler(std::move(request), keep_alive, started);
     });
@@ -336,7 +485,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     out.request_body_bytes = request.body.size();
     out.duration_seconds =
         std::chrono::duration<double>(SteadyClock::now() - started).count();
-    net::post(server_->ioc, [self = shared_from_this(), out = std::move(out)]() mutable {
+    net::post(server_->ioc, [self = Self(), out = std::move(out)]() mutable {
       self->WriteResponse(std::move(out));
     });
   }
@@ -406,9 +555,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
         server_->options.observer(record);
       }
       state_ = State::kWriting;
-      stream_.expires_after(server_->options.write_timeout);
+      Tcp().expires_after(server_->options.write_timeout);
       bhttp::async_write(stream_, response_,
-                         [self = shared_from_this(), keep_alive](error_code ec, size_t) {
+                         [self = Self(), keep_alive](error_code ec, size_t) {
                            self->OnWritten(ec, keep_alive);
                          });
     } catch (const std::exception& e) {
@@ -428,17 +577,33 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
   }
 
+  // TLS sends its close_notify first. Both then stop sending and drain what the client
+  // still sends, all within kDrainTime.
   void CloseGracefully() {
     state_ = State::kClosing;
+    Tcp().expires_after(kDrainTime);
+    if constexpr (kTls) {
+      if (tls_up_) {
+        stream_.async_shutdown([self = Self()](error_code) {
+          if (self->state_ == State::kClosed) return;
+          self->ShutdownSendAndDrain();
+        });
+        return;
+      }
+    }
+    ShutdownSendAndDrain();
+  }
+
+  void ShutdownSendAndDrain() {
     error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.expires_after(kDrainTime);
+    Tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
     Drain();
   }
 
+  // Reads (and discards) raw bytes below any TLS layer.
   void Drain() {
-    stream_.async_read_some(net::buffer(drain_buffer_),
-                            [self = shared_from_this()](error_code ec, size_t) {
+    Tcp().async_read_some(net::buffer(drain_buffer_),
+                            [self = Self()](error_code ec, size_t) {
                               if (ec || self->state_ == State::kClosed) {
                                 self->CloseNow();
                               } else {
@@ -447,15 +612,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
                             });
   }
 
-  Server::Impl* server_;
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bhttp::response<bhttp::string_body> response_;  // kept alive during async_write
   std::array<char, 4096> drain_buffer_;
   std::string remote_;
   State state_ = State::kIdle;
-  const bool admitted_;
+  bool tls_up_ = false;  // the TLS handshake completed
 };
 
 void Server::Impl::Accept() {
@@ -482,7 +646,12 @@ void Server::Impl::OnAccepted(tcp::socket socket) {
     admit = admitted < options.max_connections;
     if (admit) ++admitted;
   }
-  auto conn = std::make_shared<Connection>(this, std::move(socket), admit);
+  std::shared_ptr<Connection> conn;
+  if (tls) {
+    conn = std::make_shared<Session<TlsStream>>(this, admit, std::move(socket), *tls);
+  } else {
+    conn = std::make_shared<Session<beast::tcp_stream>>(this, admit, std::move(socket));
+  }
   {
     std::lock_guard<std::mutex> lock(mu);
     connections[conn.get()] = conn;
@@ -514,6 +683,10 @@ Result<std::unique_ptr<Server>> Server::Start(ServerOptions options, const Route
   auto impl = std::make_unique<Impl>();
   impl->options = std::move(options);
   impl->router = router;
+  if (!impl->options.tls_cert_file.empty() || !impl->options.tls_key_file.empty()) {
+    ABHRA_ASSIGN_OR_RETURN(impl->tls, MakeTlsContext(impl->options.tls_cert_file,
+                                                     impl->options.tls_key_file));
+  }
   const std::string& listen = impl->options.listen;
   ABHRA_ASSIGN_OR_RETURN(tcp::endpoint endpoint, ResolveListen(impl->ioc, listen));
   error_code ec;

@@ -4,7 +4,8 @@
 // worker pool. Keep-alive and pipelining are supported (requests on one connection are
 // answered in order, one at a time). Limits: body size (413), header size (431), a read
 // deadline per request and an idle deadline between requests (slow or silent clients are
-// disconnected), and a bound on open connections (503 beyond it).
+// disconnected), and a bound on open connections (503 beyond it). Optionally the port speaks
+// HTTPS only (TLS 1.2 or later, OpenSSL underneath).
 #pragma once
 
 #include <chrono>
@@ -47,12 +48,18 @@ struct ServerOptions {
   int handler_threads = 4;        // worker threads for handlers
   size_t max_connections = 1024;  // open connections; further ones get 503 and are closed
   RequestObserver observer;       // optional
+  // TLS: when both are set the port speaks HTTPS only (TLS 1.2 and 1.3, forward-secret AEAD
+  // ciphers); a plain-HTTP request on it gets a 400 in plain text and is closed. Both empty:
+  // plain HTTP. One without the other is an InvalidArgument from Start().
+  std::string tls_cert_file;  // PEM: the certificate, then any intermediates
+  std::string tls_key_file;   // PEM: its private key (unencrypted)
 };
 
 class Server {
  public:
   // Binds, listens and starts serving `router`. IOError when the address cannot be bound,
-  // InvalidArgument when `options.listen` is malformed.
+  // InvalidArgument when `options.listen` is malformed or the TLS certificate or key cannot
+  // be loaded (the message names the file).
   // REQUIRES: *router outlives the server and gets no new routes while it runs.
   static Result<std::unique_ptr<Server>> Start(ServerOptions options, const Router* router);
 

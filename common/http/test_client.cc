@@ -9,6 +9,9 @@
 #include <cerrno>
 #include <charconv>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 namespace abhra::http {
 
 Result<std::unique_ptr<TestConnection>> TestConnection::Connect(uint16_t port,
@@ -32,7 +35,64 @@ Result<std::unique_ptr<TestConnection>> TestConnection::Connect(uint16_t port,
   return std::unique_ptr<TestConnection>(new TestConnection(fd));
 }
 
-TestConnection::~TestConnection() { ::close(fd_); }
+namespace {
+
+std::string OpenSslError(std::string_view what) {
+  unsigned long e = ERR_get_error();
+  char text[256] = "unknown error";
+  if (e != 0) ERR_error_string_n(e, text, sizeof(text));
+  ERR_clear_error();
+  return fmt::format("{}: {}", what, text);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<TestConnection>> TestConnection::ConnectTls(
+    uint16_t port, const TlsClientOptions& tls, std::chrono::milliseconds timeout) {
+  ABHRA_ASSIGN_OR_RETURN(auto conn, Connect(port, timeout));
+  conn->ssl_ctx_ = SSL_CTX_new(TLS_client_method());
+  if (conn->ssl_ctx_ == nullptr) return Status::Internal(OpenSslError("SSL_CTX_new"));
+  if (SSL_CTX_load_verify_locations(conn->ssl_ctx_, tls.ca_file.c_str(), nullptr) != 1) {
+    return Status::IOError(OpenSslError(fmt::format("cannot load CA file {}", tls.ca_file)));
+  }
+  SSL_CTX_set_verify(conn->ssl_ctx_, SSL_VERIFY_PEER, nullptr);
+  if (tls.max_version != 0) {
+    // Old protocols also need the lowest security level to be offered at all.
+    SSL_CTX_set_security_level(conn->ssl_ctx_, 0);
+    SSL_CTX_set_min_proto_version(conn->ssl_ctx_, 0);
+    SSL_CTX_set_max_proto_version(conn->ssl_ctx_, tls.max_version);
+  }
+  conn->ssl_ = SSL_new(conn->ssl_ctx_);
+  if (conn->ssl_ == nullptr) return Status::Internal(OpenSslError("SSL_new"));
+  SSL_set_fd(conn->ssl_, conn->fd_);
+  SSL_set_tlsext_host_name(conn->ssl_, tls.server_name.c_str());
+  SSL_set1_host(conn->ssl_, tls.server_name.c_str());
+  if (SSL_connect(conn->ssl_) != 1) {
+    return Status::Unavailable(OpenSslError(fmt::format("TLS handshake with 127.0.0.1:{}", port)));
+  }
+  return conn;
+}
+
+TestConnection::~TestConnection() {
+  if (ssl_ != nullptr) SSL_free(ssl_);
+  if (ssl_ctx_ != nullptr) SSL_CTX_free(ssl_ctx_);
+  ::close(fd_);
+}
+
+long TestConnection::ReadSome(char* out, size_t size) {
+  if (ssl_ == nullptr) return static_cast<long>(::recv(fd_, out, size, 0));
+  int n = SSL_read(ssl_, out, static_cast<int>(size));
+  if (n > 0) return n;
+  int err = SSL_get_error(ssl_, n);
+  ERR_clear_error();
+  if (err == SSL_ERROR_ZERO_RETURN) return 0;
+  if (err == SSL_ERROR_SYSCALL && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+    return -1;
+  }
+  if (err == SSL_ERROR_SYSCALL && errno == 0) return 0;  // EOF without close_notify
+  errno = ECONNRESET;
+  return -1;
+}
 
 std::string TestConnection::FormatRequest(std::string_view method, std::string_view target,
                                           std::string_view body, const Headers& headers) {
@@ -49,6 +109,12 @@ std::string TestConnection::FormatRequest(std::string_view method, std::string_v
 
 Status TestConnection::Send(std::string_view bytes) {
   while (!bytes.empty()) {
+    if (ssl_ != nullptr) {
+      int n = SSL_write(ssl_, bytes.data(), static_cast<int>(bytes.size()));
+      if (n <= 0) return Status::IOError(OpenSslError("TLS write"));
+      bytes.remove_prefix(static_cast<size_t>(n));
+      continue;
+    }
     ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -62,7 +128,7 @@ Status TestConnection::Send(std::string_view bytes) {
 Status TestConnection::ReadMore() {
   char chunk[16384];
   for (;;) {
-    ssize_t n = ::recv(fd_, chunk, sizeof(chunk), 0);
+    long n = ReadSome(chunk, sizeof(chunk));
     if (n > 0) {
       buffer_.append(chunk, static_cast<size_t>(n));
       return Status::Ok();
@@ -137,12 +203,14 @@ bool TestConnection::WaitForClose(std::chrono::milliseconds timeout) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return false;
-    pollfd p{fd_, POLLIN, 0};
-    int rc = ::poll(&p, 1, static_cast<int>(left.count()));
-    if (rc < 0 && errno == EINTR) continue;
-    if (rc <= 0) return false;
+    if (ssl_ == nullptr || SSL_pending(ssl_) == 0) {
+      pollfd p{fd_, POLLIN, 0};
+      int rc = ::poll(&p, 1, static_cast<int>(left.count()));
+      if (rc < 0 && errno == EINTR) continue;
+      if (rc <= 0) return false;
+    }
     char chunk[4096];
-    ssize_t n = ::recv(fd_, chunk, sizeof(chunk), 0);
+    long n = ReadSome(chunk, sizeof(chunk));
     if (n == 0) return true;
     if (n < 0 && errno != EINTR && errno != EAGAIN) return true;  // reset
   }
@@ -151,6 +219,15 @@ bool TestConnection::WaitForClose(std::chrono::milliseconds timeout) {
 Result<ClientResponse> Fetch(uint16_t port, std::string_view method, std::string_view target,
                              std::string_view body, const Headers& headers) {
   ABHRA_ASSIGN_OR_RETURN(auto conn, TestConnection::Connect(port));
+  Headers with_close = headers;
+  with_close.Set("Connection", "close");
+  return conn->RoundTrip(method, target, body, with_close);
+}
+
+Result<ClientResponse> FetchTls(uint16_t port, const TlsClientOptions& tls,
+                                std::string_view method, std::string_view target,
+                                std::string_view body, const Headers& headers) {
+  ABHRA_ASSIGN_OR_RETURN(auto conn, TestConnection::ConnectTls(port, tls));
   Headers with_close = headers;
   with_close.Set("Connection", "close");
   return conn->RoundTrip(method, target, body, with_close);

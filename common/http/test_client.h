@@ -1,6 +1,6 @@
-// A tiny blocking HTTP/1.1 client for tests of servers built on common/http. Not for
-// production: it speaks to 127.0.0.1 only and understands Content-Length framing (which is
-// what Server sends), or a body that runs to EOF.
+// A tiny blocking HTTP/1.1 client for tests of servers built on common/http, in plain text
+// or over TLS (OpenSSL). Not for production: it speaks to 127.0.0.1 only and understands
+// Content-Length framing (which is what Server sends), or a body that runs to EOF.
 #pragma once
 
 #include <chrono>
@@ -12,6 +12,9 @@
 #include "common/base/status.h"
 #include "common/http/headers.h"
 
+struct ssl_st;
+struct ssl_ctx_st;
+
 namespace abhra::http {
 
 struct ClientResponse {
@@ -21,12 +24,22 @@ struct ClientResponse {
   std::string body;
 };
 
-// One TCP connection. Every blocking read or write gives up after `timeout`, so a broken
+struct TlsClientOptions {
+  std::string ca_file;      // PEM bundle the server's certificate must chain to
+  std::string server_name;  // sent as SNI and checked against the certificate
+  int max_version = 0;      // e.g. TLS1_1_VERSION to offer only old protocols; 0 = default
+};
+
+// One TCP connection, optionally with TLS. Every blocking read or write gives up after `timeout`, so a broken
 // server fails the test instead of hanging it. Not thread-safe.
 class TestConnection {
  public:
   static Result<std::unique_ptr<TestConnection>> Connect(
       uint16_t port, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // Connects and completes a TLS handshake that verifies the server's certificate.
+  static Result<std::unique_ptr<TestConnection>> ConnectTls(
+      uint16_t port, const TlsClientOptions& tls,
+      std::chrono::milliseconds timeout = std::chrono::seconds(10));
   ~TestConnection();
   TestConnection(const TestConnection&) = delete;
   TestConnection& operator=(const TestConnection&) = delete;
@@ -49,13 +62,22 @@ class TestConnection {
  private:
   explicit TestConnection(int fd) : fd_(fd) {}
   Status ReadMore();  // appends at least one byte to buffer_, or fails (EOF is IOError)
+  // One read of at most `size` bytes: > 0 bytes, 0 at EOF (or TLS close_notify), < 0 on
+  // error with errno set (EAGAIN on timeout).
+  long ReadSome(char* out, size_t size);
 
   int fd_;
+  ssl_ctx_st* ssl_ctx_ = nullptr;
+  ssl_st* ssl_ = nullptr;
   std::string buffer_;
 };
 
 // One request on a fresh connection with "Connection: close".
 Result<ClientResponse> Fetch(uint16_t port, std::string_view method, std::string_view target,
                              std::string_view body = {}, const Headers& headers = {});
+// The same over TLS.
+Result<ClientResponse> FetchTls(uint16_t port, const TlsClientOptions& tls,
+                                std::string_view method, std::string_view target,
+                                std::string_view body = {}, const Headers& headers = {});
 
 }  // namespace abhra::http

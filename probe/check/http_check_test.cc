@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "probe/check/scheduler.h"
-#include "probe/check/testing/test_certs.h"
+#include "common/http/test_certs.h"
 #include "probe/check/testing/test_http_server.h"
 #include "probe/config/config_loader.h"
 
@@ -304,9 +304,9 @@ class TlsChecksTest : public ChecksTest {
  protected:
   static void SetUpTestSuite() {
     dir_ = new std::string(::testing::TempDir() + "/abhra_tls_" + std::to_string(::getpid()));
-    auto certs = testing::MakeTestCerts(*dir_, 365, 30, "DNS:probe.test");
+    auto certs = http::MakeTestCerts(*dir_, 365, 30, "DNS:probe.test");
     ASSERT_TRUE(certs.ok()) << certs.status().ToString();
-    certs_ = new testing::TestCerts(*certs);
+    certs_ = new http::TestCerts(*certs);
     auto handler = [](const TestRequest& req) {
       TestResponse r;
       r.body = req.target == "/json" ? R"({"status":"UP"})" : "secure hello";
@@ -337,12 +337,12 @@ class TlsChecksTest : public ChecksTest {
   }
 
   static std::string* dir_;
-  static testing::TestCerts* certs_;
+  static http::TestCerts* certs_;
   static TestHttpServer* tls_server_;
   static TestHttpServer* mtls_server_;
 };
 std::string* TlsChecksTest::dir_ = nullptr;
-testing::TestCerts* TlsChecksTest::certs_ = nullptr;
+http::TestCerts* TlsChecksTest::certs_ = nullptr;
 TestHttpServer* TlsChecksTest::tls_server_ = nullptr;
 TestHttpServer* TlsChecksTest::mtls_server_ = nullptr;
 
@@ -350,7 +350,7 @@ TEST_F(TlsChecksTest, VerifiedWithCaAndServerName) {
   CheckResult r = Https(tls_server_, fmt::format("ca_file: {}, server_name: probe.test", certs_->ca_cert));
   ASSERT_TRUE(r.success) << r.failure_reason << ": " << r.failure_detail;
   EXPECT_EQ(Value(r, "probe_http_ssl"), 1);
-  auto leaf_expiry = testing::CertNotAfter(certs_->server_cert);
+  auto leaf_expiry = http::CertNotAfter(certs_->server_cert);
   ASSERT_TRUE(leaf_expiry.ok());
   // The leaf (30 days) expires before the CA (365 days): the earliest of the chain.
   EXPECT_EQ(Value(r, "probe_ssl_earliest_cert_expiry"), *leaf_expiry);
@@ -372,7 +372,7 @@ TEST_F(TlsChecksTest, FailuresAndInsecureToggle) {
   CheckResult insecure = Https(tls_server_, "insecure_skip_verify: true");
   EXPECT_TRUE(insecure.success) << insecure.failure_detail;
   EXPECT_EQ(Value(insecure, "probe_ssl_earliest_cert_expiry"),
-            *testing::CertNotAfter(certs_->server_cert));
+            *http::CertNotAfter(certs_->server_cert));
   CheckResult forbidden = Https(tls_server_, "insecure_skip_verify: true", "fail_if_ssl: true");
   EXPECT_EQ(forbidden.failure_reason, "ssl_forbidden");
   EXPECT_TRUE(Https(tls_server_, "insecure_skip_verify: true", "fail_if_not_ssl: true").success);
@@ -394,7 +394,7 @@ TEST_F(TlsChecksTest, TcpWithTls) {
                          tls_server_->port(), certs_->ca_cert)));
   EXPECT_TRUE(r.result.success) << r.result.failure_detail;
   EXPECT_EQ(Value(r.result, "probe_ssl_earliest_cert_expiry"),
-            *testing::CertNotAfter(certs_->server_cert));
+            *http::CertNotAfter(certs_->server_cert));
 }
 
 }  // namespace

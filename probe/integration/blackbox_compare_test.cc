@@ -9,7 +9,7 @@
 
 #include "probe/check/scheduler.h"
 #include "probe/check/testing/fake_dns_server.h"
-#include "probe/check/testing/test_certs.h"
+#include "common/http/test_certs.h"
 #include "probe/check/testing/test_http_server.h"
 #include "probe/config/config_loader.h"
 #include "probe/integration/blackbox_process.h"
@@ -58,9 +58,9 @@ class BlackboxCompareTest : public ::testing::Test {
     if (::access(testing::kBlackboxBinary, X_OK) != 0) return;
     dir_ = new std::string(::testing::TempDir() + "/abhra_bbcmp_" + std::to_string(::getpid()));
     std::filesystem::create_directories(*dir_);
-    auto certs = testing::MakeTestCerts(*dir_ + "/pki", 365, 20, "DNS:probe.test");
+    auto certs = http::MakeTestCerts(*dir_ + "/pki", 365, 20, "DNS:probe.test");
     ASSERT_TRUE(certs.ok()) << certs.status().ToString();
-    certs_ = new testing::TestCerts(*certs);
+    certs_ = new http::TestCerts(*certs);
     plain_ = TestHttpServer::Start(Handle).value().release();
     tls_ = TestHttpServer::Start(Handle, testing::TestTlsOptions{certs_->server_chain,
                                                                  certs_->server_key, ""})
@@ -96,14 +96,14 @@ class BlackboxCompareTest : public ::testing::Test {
   }
 
   static std::string* dir_;
-  static testing::TestCerts* certs_;
+  static http::TestCerts* certs_;
   static TestHttpServer* plain_;
   static TestHttpServer* tls_;
   static testing::FakeDnsServer* dns_;
   static int closed_port_;
 };
 std::string* BlackboxCompareTest::dir_ = nullptr;
-testing::TestCerts* BlackboxCompareTest::certs_ = nullptr;
+http::TestCerts* BlackboxCompareTest::certs_ = nullptr;
 TestHttpServer* BlackboxCompareTest::plain_ = nullptr;
 TestHttpServer* BlackboxCompareTest::tls_ = nullptr;
 int BlackboxCompareTest::closed_port_ = 0;

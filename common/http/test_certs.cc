@@ -1,4 +1,4 @@
-#include "probe/check/testing/test_certs.h"
+#include "common/http/test_certs.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -9,7 +9,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-namespace abhra::probe::testing {
+namespace abhra::http {
 namespace {
 
 Status Run(const std::string& cmd) {
@@ -76,4 +76,4 @@ Result<double> CertNotAfter(const std::string& pem_file) {
   return static_cast<double>(timegm(&tm));
 }
 
-}  // namespace abhra::probe::testing
+}  // namespace abhra::http

@@ -6,7 +6,7 @@
 
 #include "common/base/status.h"
 
-namespace abhra::probe::testing {
+namespace abhra::http {
 
 struct TestCerts {
   std::string ca_cert;
@@ -26,4 +26,4 @@ Result<TestCerts> MakeTestCerts(const std::string& dir, int ca_days, int server_
 // notAfter of a PEM certificate file, Unix seconds (via OpenSSL, independent of the probe).
 Result<double> CertNotAfter(const std::string& pem_file);
 
-}  // namespace abhra::probe::testing
+}  // namespace abhra::http
