@@ -248,6 +248,7 @@ class Session final : public Connection {
 
   void CloseNow() override {
     state_ = State::kClosed;
+    lease_.reset();
     Tcp().close();
   }
 
@@ -333,7 +334,11 @@ class Session final : public Connection {
       return;
     }
     state_ = State::kIdle;
-    Tcp().expires_after(server_->options.idle_timeout);
+    lease_.reset();
+    // A fresh connection gets no more time to start its request than a request has for its
+    // header: silent sockets cannot hold connection slots for the whole idle timeout.
+    const ServerOptions& o = server_->options;
+    Tcp().expires_after(served_ ? o.idle_timeout : std::min(o.idle_timeout, o.header_timeout));
     stream_.async_read_some(buffer_.prepare(kReadChunk),
                             [self = Self()](error_code ec, size_t n) {
                               self->OnFirstBytes(ec, n);
@@ -354,8 +359,9 @@ class Session final : public Connection {
 
   void ReadHeader() {
     state_ = State::kReading;
-    // One deadline for the whole request, headers and body.
-    Tcp().expires_after(server_->options.read_timeout);
+    // The header must arrive within header_timeout, the whole request within read_timeout.
+    request_started_ = SteadyClock::now();
+    Tcp().expires_after(std::min(server_->options.header_timeout, server_->options.read_timeout));
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              [self = Self()](error_code ec, size_t) {
                                self->OnHeader(ec);
@@ -367,6 +373,8 @@ class Session final : public Connection {
       OnReadError(ec);
       return;
     }
+    if (server_->options.admission && !Admit()) return;
+    Tcp().expires_at(request_started_ + server_->options.read_timeout);
     if (parser_->is_done()) {
       Dispatch();
       return;
@@ -386,6 +394,28 @@ class Session final : public Connection {
       return;
     }
     ReadBody();
+  }
+
+  // Admission control before the body is read (or 100 Continue sent). False when the request
+  // was refused: its response is on the way, the body is never read.
+  bool Admit() {
+    const auto& msg = parser_->get();
+    RequestHead head;
+    head.method = std::string_view(msg.method_string().data(), msg.method_string().size());
+    head.target = std::string_view(msg.target().data(), msg.target().size());
+    if (auto length = parser_->content_length()) head.content_length = *length;
+    Admission verdict = server_->options.admission(head);
+    lease_ = std::move(verdict.lease);
+    if (!verdict.reject) return true;
+    Outcome out;
+    out.response = std::move(*verdict.reject);
+    out.method = std::string(head.method);
+    out.head = out.method == "HEAD";
+    out.version = msg.version();
+    // An unread body would be taken for the next request: close after a refusal with one.
+    out.keep_alive = parser_->is_done() && msg.keep_alive();
+    WriteResponse(std::move(out));
+    return false;
   }
 
   void ReadBody() {
@@ -568,6 +598,8 @@ class Session final : public Connection {
   }
 
   void OnWritten(error_code ec, bool keep_alive) {
+    lease_.reset();
+    served_ = true;
     if (ec) {
       CloseNow();
     } else if (!keep_alive) {
@@ -620,6 +652,9 @@ class Session final : public Connection {
   std::string remote_;
   State state_ = State::kIdle;
   bool tls_up_ = false;  // the TLS handshake completed
+  bool served_ = false;  // a response was written on this connection
+  SteadyClock::time_point request_started_;  // first byte of the request being read
+  std::shared_ptr<void> lease_;  // from admission control, held until the response is written
 };
 
 void Server::Impl::Accept() {

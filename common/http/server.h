@@ -40,6 +40,10 @@ struct ServerOptions {
   size_t max_header_bytes = 1u << 20;  // request line + header fields; beyond: 431
   // The whole request (headers and body) must arrive within this time of its first byte.
   std::chrono::milliseconds read_timeout{std::chrono::seconds(30)};
+  // The request line and headers must arrive within this time of their first byte, and a
+  // new connection must send its first byte within it (or idle_timeout if shorter): slow or
+  // silent clients cannot hold connection slots for long.
+  std::chrono::milliseconds header_timeout{std::chrono::seconds(10)};
   // A keep-alive connection waiting for the first byte of its next request is closed after
   // this long.
   std::chrono::milliseconds idle_timeout{std::chrono::seconds(120)};
@@ -48,6 +52,10 @@ struct ServerOptions {
   int handler_threads = 4;        // worker threads for handlers
   size_t max_connections = 1024;  // open connections; further ones get 503 and are closed
   RequestObserver observer;       // optional
+  // Optional admission control: decides on each request once its header has arrived,
+  // before the body is read or 100 Continue is sent (message.h: Admission). A refused
+  // request is answered at once and its body never buffered.
+  AdmissionHook admission;
   // TLS: when both are set the port speaks HTTPS only (TLS 1.2 and 1.3, forward-secret AEAD
   // ciphers); a plain-HTTP request on it gets a 400 in plain text and is closed. Both empty:
   // plain HTTP. One without the other is an InvalidArgument from Start().

@@ -290,6 +290,102 @@ TEST_F(ServerTest, SlowlorisIsCutOffByReadTimeout) {
   EXPECT_TRUE(closed);
 }
 
+TEST_F(ServerTest, HeaderTimeoutCutsOffSlowHeadersAndSilentNewConnections) {
+  ServerOptions opts;
+  opts.header_timeout = milliseconds(200);
+  opts.read_timeout = milliseconds(60000);
+  opts.idle_timeout = milliseconds(60000);
+  StartServer(opts);
+  auto silent = Connect();
+  ASSERT_TRUE(silent);
+  EXPECT_TRUE(silent->WaitForClose(milliseconds(20000)));
+  auto conn = Connect();
+  ASSERT_TRUE(conn);
+  std::string trickle = "GET /hello HTTP/1.1\r\nX-Slow: ";
+  bool closed = false;
+  auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  for (size_t i = 0; !closed && std::chrono::steady_clock::now() < give_up; ++i) {
+    closed = !conn->Send(i < trickle.size() ? trickle.substr(i, 1) : "a").ok() ||
+             conn->WaitForClose(milliseconds(20));
+  }
+  EXPECT_TRUE(closed);
+  // A client that sends its request promptly is served on a connection kept alive.
+  auto prompt = Connect();
+  ASSERT_TRUE(prompt);
+  auto r = prompt->RoundTrip("GET", "/hello");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 200);
+}
+
+TEST_F(ServerTest, AdmissionRefusesBeforeTheBodyIsRead) {
+  ServerOptions opts;
+  std::atomic<int> asked{0};
+  opts.admission = [&](const RequestHead& head) {
+    ++asked;
+    Admission a;
+    if (head.target.starts_with("/body")) {
+      EXPECT_EQ(head.method, "POST");
+      EXPECT_EQ(head.content_length, std::optional<uint64_t>(1000));
+      a.reject.emplace().SetText(503, "busy\n");
+      a.reject->headers.Set("Retry-After", "1");
+    } else if (head.target == "/missing") {
+      a.reject.emplace().SetText(429, "no\n");
+    }
+    return a;
+  };
+  StartServer(opts);
+  auto conn = Connect();
+  ASSERT_TRUE(conn);
+  // Only the header is sent: the refusal must not wait for the 1000 announced bytes.
+  Headers h;
+  h.Add("Content-Length", "1000");
+  std::string request = TestConnection::FormatRequest("POST", "/body", "", h);
+  ASSERT_TRUE(conn->Send(request).ok());
+  auto r = conn->ReadResponse();
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(r->body, "busy\n");
+  EXPECT_EQ(r->headers.GetOr("Retry-After"), "1");
+  EXPECT_EQ(r->headers.GetOr("Connection"), "close");
+  EXPECT_TRUE(conn->WaitForClose(milliseconds(10000)));
+  // Without a body the connection stays usable after a refusal.
+  auto keep = Connect();
+  ASSERT_TRUE(keep);
+  auto refused = keep->RoundTrip("GET", "/missing");
+  ASSERT_TRUE(refused.ok()) << refused.status().ToString();
+  EXPECT_EQ(refused->status, 429);
+  auto ok = keep->RoundTrip("GET", "/hello");
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->status, 200);
+  EXPECT_EQ(asked.load(), 3);
+}
+
+TEST_F(ServerTest, AdmissionLeaseIsHeldUntilTheResponseIsWritten) {
+  ServerOptions opts;
+  auto released = std::make_shared<std::atomic<int>>(0);
+  opts.admission = [released](const RequestHead&) {
+    Admission a;
+    a.lease = std::shared_ptr<void>(new int(0), [released](void* p) {
+      delete static_cast<int*>(p);
+      ++*released;
+    });
+    return a;
+  };
+  StartServer(opts);
+  auto done = std::async(std::launch::async, [&] { return Fetch(server_->port(), "GET", "/slow"); });
+  entered_.get_future().wait();
+  EXPECT_EQ(released->load(), 0) << "released while the handler runs";
+  release_.Open();
+  auto r = done.get();
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->body, "slow done");
+  auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (released->load() == 0 && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  EXPECT_EQ(released->load(), 1);
+}
+
 TEST_F(ServerTest, ConnectionCloseAndHttp10AreHonoured) {
   StartServer();
   auto conn = Connect();
