@@ -45,7 +45,7 @@ for size in $SIZES; do
       abhra)
         "$SHARED/run_peer.sh" custom --payloads "$BENCH_TMP/bench-payloads-$size" --runs "$RUNS" \
           -c "$C" --restart --port $PORT --label "$label" --results-dir "$RESULTS" \
-          --cmd "$AGG --listen 127.0.0.1:{port} --data-dir {data}/store" \
+          --cmd "$AGG --listen 127.0.0.1:{port} --data-dir {data}/store --web.enable-admin-api" \
           --ready-url "http://127.0.0.1:$PORT/-/ready" \
           --flush-url "http://127.0.0.1:$PORT/api/v1/admin/flush" ;;
       prometheus|victoriametrics)

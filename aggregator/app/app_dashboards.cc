@@ -1,8 +1,6 @@
 // The aggregator's Grafana dashboard provisioning and on-call status page.
-#include <fstream>
-#include <sstream>
-
 #include "aggregator/app/aggregator_app.h"
+#include "aggregator/auth/secret_file.h"
 #include "aggregator/incidents/incident_store.h"
 #include "aggregator/provision/dashboards/dashboard_provisioner.h"
 #include "aggregator/rules/manager.h"
@@ -12,19 +10,6 @@
 
 namespace abhra::aggregator {
 namespace {
-
-Result<std::string> ReadTokenFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::FromErrno(fmt::format("cannot read grafana.token_file {}", path), errno);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string token = ss.str();
-  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) {
-    token.pop_back();
-  }
-  if (token.empty()) return Status::InvalidArgument(fmt::format("grafana.token_file {} is empty", path));
-  return token;
-}
 
 web::AlertView ToAlertView(const rules::ActiveAlert& a) {
   web::AlertView v;
@@ -63,7 +48,8 @@ Status AggregatorApp::InitDashboards() {
   o.interval_ms = config.dashboards.refresh_interval_ms;
   o.version_window_ms = config.dashboards.version_window_ms;
   if (!config.grafana.url.empty()) {
-    ABHRA_ASSIGN_OR_RETURN(o.grafana.token, ReadTokenFile(config.grafana.token_file));
+    ABHRA_ASSIGN_OR_RETURN(o.grafana.token,
+                           auth::ReadSecretFile(config.grafana.token_file, "grafana.token_file"));
     o.grafana.url = config.grafana.url;
     o.grafana.folder_uid = config.grafana.folder_uid;
   }

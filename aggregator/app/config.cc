@@ -128,6 +128,27 @@ void ParseLimits(Parser* p, const YAML::Node& node, LimitsConfig* limits) {
   }
 }
 
+void ParseAuth(Parser* p, const YAML::Node& node, AuthConfig* auth) {
+  if (node.IsNull()) return;
+  if (!node.IsMap()) {
+    p->Error(node.Mark(), fmt::format("auth must be a map of token files, got {}", KindName(node)));
+    return;
+  }
+  p->CheckKeys(node, "auth", {"read_token_file", "admin_token_file", "webhook_token_file"});
+  struct Key {
+    const char* name;
+    std::string* file;
+  };
+  for (Key k : {Key{"read_token_file", &auth->read_token_file},
+                Key{"admin_token_file", &auth->admin_token_file},
+                Key{"webhook_token_file", &auth->webhook_token_file}}) {
+    const YAML::Node f = node[k.name];
+    if (f && p->String(f, fmt::format("auth.{}", k.name), k.file) && k.file->empty()) {
+      p->Error(f.Mark(), fmt::format("auth.{} must not be empty (leave the key out instead)", k.name));
+    }
+  }
+}
+
 void ParseTenants(Parser* p, const YAML::Node& node, AggregatorConfig* config) {
   if (node.IsNull()) return;
   if (!node.IsSequence()) {
@@ -156,6 +177,13 @@ void ParseTenants(Parser* p, const YAML::Node& node, AggregatorConfig* config) {
       }
     }
     if (t["token"]) p->String(t["token"], where + ".token", &tenant.token);
+    for (size_t j = 0; j < config->tenants.size() && !tenant.token.empty(); ++j) {
+      if (config->tenants[j].token == tenant.token) {  // the message must not show the token
+        p->Error(t["token"].Mark(), fmt::format("{}.token is the same as tenants[{}].token; each "
+                                                "tenant needs its own",
+                                                where, j));
+      }
+    }
     if (const YAML::Node m = t["max_series"]) {
       size_t n = 0;
       if (ParseCount(p, m, where + ".max_series", &n)) tenant.max_series = n;
@@ -445,9 +473,10 @@ Result<AggregatorConfig> ParseConfig(std::string_view yaml, std::string_view sou
       return p.Finish();
     }
     p.CheckKeys(root, "the configuration",
-                {"tenants", "limits", "storage", "alertmanagers", "external_url",
+                {"tenants", "auth", "limits", "storage", "alertmanagers", "external_url",
                  "evaluation_interval", "rules", "notifier", "dashboards", "grafana"});
     if (root["tenants"]) ParseTenants(&p, root["tenants"], &config);
+    if (root["auth"]) ParseAuth(&p, root["auth"], &config.auth);
     if (root["limits"]) ParseLimits(&p, root["limits"], &config.limits);
     if (root["storage"]) ParseStorage(&p, root["storage"], &config.storage);
     if (root["alertmanagers"]) ParseAlertmanagers(&p, root["alertmanagers"], &config);

@@ -77,8 +77,17 @@ struct GrafanaConfig {
   std::string folder_uid;
 };
 
+// Bearer tokens for the other access classes (auth/access_policy.h), each read from a file
+// so that no secret sits in this configuration; "" = that class is open.
+struct AuthConfig {
+  std::string read_token_file;     // query API, metadata, rules, status page, /metrics, ...
+  std::string admin_token_file;    // /api/v1/admin/* (also needs --web.enable-admin-api)
+  std::string webhook_token_file;  // POST /api/v1/alertmanager/webhook
+};
+
 struct AggregatorConfig {
   std::vector<TenantConfig> tenants;  // empty: any env may write, no tokens
+  AuthConfig auth;
   LimitsConfig limits;
   StorageConfig storage;
   std::vector<std::string> alertmanagers;  // base URLs, e.g. "http://alertmanager:9093"

@@ -229,5 +229,30 @@ limits:
   ExpectError("limits: {max_series: 1}", {"unknown key \"max_series\" in limits"});
 }
 
+TEST(ConfigTest, AuthTokenFiles) {
+  auto c = ParseConfig(R"(
+auth:
+  read_token_file: /etc/abhra/read.token
+  admin_token_file: /etc/abhra/admin.token
+)");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->auth.read_token_file, "/etc/abhra/read.token");
+  EXPECT_EQ(c->auth.admin_token_file, "/etc/abhra/admin.token");
+  EXPECT_EQ(c->auth.webhook_token_file, "");
+  EXPECT_EQ(ParseConfig("")->auth.read_token_file, "") << "open by default";
+  ExpectError("auth: {read_token: s3cret}", {"unknown key \"read_token\" in auth"});
+  ExpectError("auth: {read_token_file: \"\"}", {"auth.read_token_file must not be empty"});
+  ExpectError("auth: [x]", {"auth must be a map of token files, got a list"});
+}
+
+TEST(ConfigTest, TenantTokensMustDifferAndAreNotShown) {
+  auto c = ParseConfig("tenants: [{name: a, token: tok-AAA1}, {name: b, token: tok-AAA1}]");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("tenants[1].token is the same as tenants[0].token"),
+            std::string::npos)
+      << c.status().message();
+  EXPECT_EQ(c.status().message().find("tok-AAA1"), std::string::npos) << c.status().message();
+}
+
 }  // namespace
 }  // namespace abhra::aggregator
