@@ -8,7 +8,6 @@ Alertmanager's webhook comes back to the aggregator and the incident is recorded
 Exit 77 (ctest SKIP_RETURN_CODE) when Alertmanager is not installed.
 """
 import argparse
-import json
 import os
 import struct
 import subprocess
@@ -20,8 +19,9 @@ import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
 import peers  # noqa: E402
+from peers import get_json, wait_for  # noqa: E402
 
-ALERTMANAGER = "/usr/bin/prometheus-alertmanager"
+ALERTMANAGER = peers.ALERTMANAGER
 AMTOOL = "/usr/bin/amtool"
 
 
@@ -85,25 +85,6 @@ def push(base, labels, value):
             raise RuntimeError(f"remote write answered {r.status}")
 
 
-def get_json(url):
-    return json.loads(peers.http_get(url)[1])
-
-
-def wait_for(what, fn, timeout):
-    deadline = time.time() + timeout
-    last = None
-    while time.time() < deadline:
-        try:
-            last = fn()
-            if last:
-                print(f"ok: {what}")
-                return last
-        except Exception as e:  # the peer may not be up yet
-            last = e
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout}s waiting for: {what} (last: {last!r})")
-
-
 RULES = """groups:
   - name: e2e
     interval: 1s
@@ -129,36 +110,8 @@ def main():
         agg_port, am_port = peers.free_port(), peers.free_port()
         agg = f"http://127.0.0.1:{agg_port}"
         am = f"http://127.0.0.1:{am_port}"
-        with open(os.path.join(work, "rules.yaml"), "w") as f:
-            f.write(RULES)
-        with open(os.path.join(work, "aggregator.yaml"), "w") as f:
-            f.write(f"""alertmanagers: ["{am}"]
-external_url: "{agg}"
-evaluation_interval: 1s
-rules:
-  provision: false
-  files: ["{work}/rules.yaml"]
-notifier:
-  resend_delay: 2s
-""")
-        with open(os.path.join(work, "alertmanager.yml"), "w") as f:
-            f.write(f"""route:
-  receiver: abhra
-  group_by: [alertname, env]
-  group_wait: 1s
-  group_interval: 1s
-  repeat_interval: 1h
-receivers:
-  - name: abhra
-    webhook_configs:
-      - url: "{agg}/api/v1/alertmanager/webhook"
-        send_resolved: true
-""")
-        procs.start("alertmanager", [
-            ALERTMANAGER, f"--config.file={work}/alertmanager.yml", f"--storage.path={work}/am",
-            f"--web.listen-address=127.0.0.1:{am_port}",
-            "--cluster.listen-address=",  # no gossip: nothing binds beyond loopback
-            f"--web.external-url={am}"])
+        peers.write_alerting_configs(work, agg, am, RULES)
+        procs.start("alertmanager", peers.alertmanager_argv(work, am_port))
         procs.start("aggregator", [
             args.aggregator, f"--data-dir={work}/data", f"--listen=127.0.0.1:{agg_port}",
             f"--config={work}/aggregator.yaml"])

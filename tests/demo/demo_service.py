@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A small demo service for `make run`: answers /health (Spring-style JSON with a version),
 /metrics (Prometheus text) and / on 127.0.0.1. With --flaky P it fails a fraction P of requests
-with a 503, so the demo shows downtime and alerts."""
+with a 503, so the demo shows downtime and alerts. POST /control/fail makes every request but
+/metrics fail with a 503 until POST /control/recover (tests use it for a real outage)."""
 import argparse
 import http.server
 import json
@@ -17,6 +18,7 @@ def main():
     args = ap.parse_args()
     lock = threading.Lock()
     counts = {"requests": 0, "errors": 0}
+    mode = {"down": False}  # switched by POST /control/fail and /control/recover
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def log_message(self, *a):
@@ -33,8 +35,16 @@ def main():
             self.end_headers()
             self.wfile.write(data)
 
+        def do_POST(self):
+            if self.path in ("/control/fail", "/control/recover"):
+                with lock:
+                    mode["down"] = self.path == "/control/fail"
+                self.reply(200, "text/plain", "down\n" if mode["down"] else "up\n")
+            else:
+                self.reply(404, "text/plain", "not found\n")
+
         def do_GET(self):
-            failing = random.random() < args.flaky
+            failing = mode["down"] or random.random() < args.flaky
             with lock:
                 counts["requests"] += 1
                 if failing:

@@ -14,6 +14,7 @@ import urllib.parse
 import urllib.request
 
 SKIP = 77  # ctest SKIP_RETURN_CODE
+ALERTMANAGER = "/usr/bin/prometheus-alertmanager"  # Debian prometheus-alertmanager (0.25)
 
 
 def free_port():
@@ -45,6 +46,47 @@ def wait_http_200(url, timeout=30):
     raise RuntimeError(f"{url} did not answer 200 within {timeout}s")
 
 
+def get_json(url, timeout=10):
+    return json.loads(http_get(url, timeout)[1])
+
+
+def log(msg):
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def wait_for(what, fn, timeout):
+    """Polls fn until it returns something true and returns that; on timeout fails with fn's
+    last answer (or exception: a peer may not be up yet)."""
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        try:
+            last = fn()
+            if last:
+                log(f"ok: {what}")
+                return last
+        except Exception as e:
+            last = e
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout}s waiting for: {what} (last: {last!r})")
+
+
+def wait_equal(what, fn, want, timeout):
+    """Polls fn until it returns want; on timeout fails with expected vs fn's last answer."""
+    answers = []
+
+    def matches():
+        answers.append(fn())
+        return answers[-1] == want
+    try:
+        wait_for(what, matches, timeout)
+    except AssertionError as e:
+        got = repr(answers[-1]) if answers else str(e)
+        raise AssertionError(f"timed out after {timeout}s waiting for: {what}: expected "
+                             f"{want!r}, got {got}") from None
+    return want
+
+
 def api_query(base, query, t=None):
     params = {"query": query}
     if t is not None:
@@ -54,6 +96,48 @@ def api_query(base, query, t=None):
     if data.get("status") != "success":
         raise RuntimeError(f"query {query!r} on {base}: {data}")
     return data["data"]
+
+
+def write_alerting_configs(work, agg_url, am_url, rules_yaml, group_by=("alertname", "env")):
+    """For an aggregator at agg_url and an Alertmanager at am_url, fast enough for tests: writes
+    WORK/rules.yaml (rules_yaml), WORK/aggregator.yaml (that rule file only, evaluated every
+    1 s, alerts sent to am_url and re-sent every 2 s) and WORK/alertmanager.yml (one receiver,
+    the aggregator's webhook, with resolved alerts; grouped by group_by, 1 s waits).
+    Returns the aggregator config's path."""
+    with open(os.path.join(work, "rules.yaml"), "w") as f:
+        f.write(rules_yaml)
+    with open(os.path.join(work, "aggregator.yaml"), "w") as f:
+        f.write(f"""alertmanagers: ["{am_url}"]
+external_url: "{agg_url}"
+evaluation_interval: 1s
+rules:
+  provision: false
+  files: ["{work}/rules.yaml"]
+notifier:
+  resend_delay: 2s
+""")
+    with open(os.path.join(work, "alertmanager.yml"), "w") as f:
+        f.write(f"""route:
+  receiver: abhra
+  group_by: [{", ".join(group_by)}]
+  group_wait: 1s
+  group_interval: 1s
+  repeat_interval: 1h
+receivers:
+  - name: abhra
+    webhook_configs:
+      - url: "{agg_url}/api/v1/alertmanager/webhook"
+        send_resolved: true
+""")
+    return os.path.join(work, "aggregator.yaml")
+
+
+def alertmanager_argv(work, port):
+    """Alertmanager on 127.0.0.1:port with WORK/alertmanager.yml and its storage in WORK/am."""
+    return [ALERTMANAGER, f"--config.file={work}/alertmanager.yml", f"--storage.path={work}/am",
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--cluster.listen-address=",  # no gossip: nothing binds beyond loopback
+            f"--web.external-url=http://127.0.0.1:{port}"]
 
 
 class Processes:
