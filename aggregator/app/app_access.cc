@@ -26,14 +26,13 @@ Status AggregatorApp::InitAccess() {
         "otherwise the admin API would be open while reads need a token");
   }
   access_ = std::make_unique<auth::AccessPolicy>(std::move(*tokens));
-  router_.SetGuard([access = access_.get()](const http::Request& request,
-                                            http::Response* response) {
-    return access->Check(request, response);
-  });
+  router_.SetGuard(
+      [access = access_.get()](const http::Request& request, http::Response* response) {
+        return access->Check(request, response);
+      });
   RegisterAdminRoutes();
-  LOG_INFO("aggregator", "access control",
-           "tokens_required={} writes={} admin_api={} tls={}", access_->GuardedClasses(),
-           writes_guarded ? "tenant-tokens" : "open",
+  LOG_INFO("aggregator", "access control", "tokens_required={} writes={} admin_api={} tls={}",
+           access_->GuardedClasses(), writes_guarded ? "tenant-tokens" : "open",
            options_.enable_admin_api ? "enabled" : "disabled",
            options_.http.tls_cert_file.empty() ? "off" : "on");
   return Status::Ok();
@@ -58,11 +57,13 @@ void AggregatorApp::RegisterAdminRoutes() {
     api::WriteSuccess(resp, fmt::format(R"({{"blocks":{},"headSeries":{}}})", db_->Blocks().size(),
                                         db_->head().NumSeries()));
   });
-  router_.Handle("POST", "/api/v1/admin/compact", [this](const http::Request&, http::Response* resp) {
-    Status st = db_->Compact();
-    if (!st.ok()) return api::WriteError(resp, api::ErrorType::kInternal, st.message());
-    api::WriteSuccess(resp, fmt::format(R"({{"blocks":{}}})", db_->Blocks().size()));
-  });
+  router_.Handle("POST", "/api/v1/admin/compact",
+                 [this](const http::Request&, http::Response* resp) {
+                   Status st = db_->Compact();
+                   if (!st.ok())
+                     return api::WriteError(resp, api::ErrorType::kInternal, st.message());
+                   api::WriteSuccess(resp, fmt::format(R"({{"blocks":{}}})", db_->Blocks().size()));
+                 });
 }
 
 }  // namespace abhra::aggregator

@@ -1,14 +1,13 @@
 // The aggregator's security behaviour end to end, in-process: which token opens which
 // endpoint, the admin API switch, that no token ever reaches the log, and that label values
 // and alert texts pushed by anyone who may write cannot inject markup into the status page.
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
-
-#include <gtest/gtest.h>
 
 #include "aggregator/app/aggregator_app.h"
 #include "common/base/clock.h"
@@ -125,8 +124,8 @@ TEST_F(AppSecurityTest, EachTokenOpensItsOwnEndpointsOnly) {
   auto app = AggregatorApp::Start(GuardedOptions());
   ASSERT_TRUE(app.ok()) << app.status().ToString();
   uint16_t port = (*app)->port();
-  const auto read = Bearer(kReadToken), admin = Bearer(kAdminToken),
-             tenant = Bearer(kTenantToken), hook = Bearer(kWebhookToken);
+  const auto read = Bearer(kReadToken), admin = Bearer(kAdminToken), tenant = Bearer(kTenantToken),
+             hook = Bearer(kWebhookToken);
 
   // Health and readiness never need a token.
   EXPECT_EQ(Status(port, "GET", "/-/healthy"), 200);
@@ -189,7 +188,8 @@ TEST_F(AppSecurityTest, AdminApiIsOffByDefaultAndSaysSoLikePrometheus) {
     auto r = http::Fetch((*app)->port(), "POST", target);
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(r->status, 500) << target;
-    EXPECT_EQ(r->body, R"({"status":"error","errorType":"unavailable","error":"admin APIs disabled"})");
+    EXPECT_EQ(r->body,
+              R"({"status":"error","errorType":"unavailable","error":"admin APIs disabled"})");
   }
   EXPECT_EQ(Status((*app)->port(), "GET", "/api/v1/query?query=1"), 200) << "reads open";
 }
@@ -232,26 +232,32 @@ TEST_F(AppSecurityTest, StatusPageEscapesInjectedLabelsAndAlertTexts) {
   // A probe's series whose labels carry markup, pushed over remote-write.
   int64_t now = Clock::Real().NowMillis();
   auto probe = [&](const std::string& env, const std::string& service, const std::string& name) {
-    return Labels({{"__name__", name}, {"env", env}, {"service", service}, {"job", "abhra-probe"},
-                   {"instance", img}, {"cluster", script}});
+    return Labels({{"__name__", name},
+                   {"env", env},
+                   {"service", service},
+                   {"job", "abhra-probe"},
+                   {"instance", img},
+                   {"cluster", script}});
   };
-  std::string body = RemoteWriteBody(
-      {{probe("prod", script, "probe_success"), 1},
-       {probe("prod", script, "probe_duration_seconds"), 0.25},
-       {probe(img, "web" + img, "probe_success"), 0},
-       {probe(img, "web" + img, "probe_duration_seconds"), 0.5},
-       {Labels({{"__name__", "abhra_target_info"}, {"env", "prod"}, {"service", script},
-                {"version", img + script}}),
-        1}},
-      now);
+  std::string body = RemoteWriteBody({{probe("prod", script, "probe_success"), 1},
+                                      {probe("prod", script, "probe_duration_seconds"), 0.25},
+                                      {probe(img, "web" + img, "probe_success"), 0},
+                                      {probe(img, "web" + img, "probe_duration_seconds"), 0.5},
+                                      {Labels({{"__name__", "abhra_target_info"},
+                                               {"env", "prod"},
+                                               {"service", script},
+                                               {"version", img + script}}),
+                                       1}},
+                                     now);
   ASSERT_EQ(Status(port, "POST", "/api/v1/write", RemoteWriteHeaders(), body), 204);
 
   // An Alertmanager webhook whose labels and annotations carry markup.
-  std::string hook = std::string(R"({"version":"4","status":"firing","alerts":[{"status":"firing",)") +
-                     R"("labels":{"alertname":"<script>alert(1)</script>","env":"prod",)" +
-                     R"("service":"\"><img src=x onerror=alert(2)>","severity":"critical"},)" +
-                     R"("annotations":{"summary":"<script>alert(1)</script>\"><img src=x onerror=alert(2)>"},)" +
-                     R"("startsAt":"2026-01-01T00:00:00Z","fingerprint":"evil1"}]})";
+  std::string hook =
+      std::string(R"({"version":"4","status":"firing","alerts":[{"status":"firing",)") +
+      R"("labels":{"alertname":"<script>alert(1)</script>","env":"prod",)" +
+      R"("service":"\"><img src=x onerror=alert(2)>","severity":"critical"},)" +
+      R"("annotations":{"summary":"<script>alert(1)</script>\"><img src=x onerror=alert(2)>"},)" +
+      R"("startsAt":"2026-01-01T00:00:00Z","fingerprint":"evil1"}]})";
   ASSERT_EQ(Status(port, "POST", "/api/v1/alertmanager/webhook", {}, hook), 200);
 
   for (const char* target : {"/", "/?partial=1"}) {
@@ -263,7 +269,8 @@ TEST_F(AppSecurityTest, StatusPageEscapesInjectedLabelsAndAlertTexts) {
     // What was pushed is on the page, escaped ...
     EXPECT_NE(html.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos) << target;
     EXPECT_NE(html.find("&quot;&gt;&lt;img src=x onerror=alert(2)&gt;"), std::string::npos)
-        << target << "\n" << html;
+        << target << "\n"
+        << html;
     // ... and never raw.
     EXPECT_EQ(html.find(script), std::string::npos) << target;
     EXPECT_EQ(html.find("<img"), std::string::npos) << target;

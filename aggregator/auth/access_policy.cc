@@ -15,8 +15,8 @@ constexpr std::string_view kAdminPrefix = "/api/v1/admin/";
 void Refuse(http::Response* response, int status, std::string_view why) {
   *response = http::Response();
   std::string_view type = status == 401 ? "unauthorized" : "forbidden";
-  response->SetJson(status, fmt::format(R"({{"status":"error","errorType":"{}","error":"{}"}})",
-                                        type, why));
+  response->SetJson(
+      status, fmt::format(R"({{"status":"error","errorType":"{}","error":"{}"}})", type, why));
   if (status == 401) {
     response->headers.Set("WWW-Authenticate", R"(Bearer realm="abhra")");
   } else {
@@ -29,11 +29,16 @@ void Refuse(http::Response* response, int status, std::string_view why) {
 
 std::string_view AccessClassName(AccessClass access) {
   switch (access) {
-    case AccessClass::kOpen: return "open";
-    case AccessClass::kWrite: return "write";
-    case AccessClass::kWebhook: return "webhook";
-    case AccessClass::kRead: return "read";
-    case AccessClass::kAdmin: return "admin";
+    case AccessClass::kOpen:
+      return "open";
+    case AccessClass::kWrite:
+      return "write";
+    case AccessClass::kWebhook:
+      return "webhook";
+    case AccessClass::kRead:
+      return "read";
+    case AccessClass::kAdmin:
+      return "admin";
   }
   return "read";
 }
@@ -67,9 +72,9 @@ Result<AccessTokens> LoadAccessTokens(const AccessTokenFiles& files,
     if (slots[i].token->empty()) continue;
     for (size_t j = i + 1; j < std::size(slots); ++j) {
       if (*slots[i].token == *slots[j].token) {
-        return Status::InvalidArgument(fmt::format(
-            "{} ({}) and {} ({}) hold the same token; each access class needs its own",
-            slots[i].setting, *slots[i].file, slots[j].setting, *slots[j].file));
+        return Status::InvalidArgument(
+            fmt::format("{} ({}) and {} ({}) hold the same token; each access class needs its own",
+                        slots[i].setting, *slots[i].file, slots[j].setting, *slots[j].file));
       }
     }
     for (const TenantToken& t : tenant_tokens) {
@@ -86,11 +91,15 @@ Result<AccessTokens> LoadAccessTokens(const AccessTokenFiles& files,
 const std::string& AccessPolicy::TokenFor(AccessClass access) const {
   static const std::string kNone;
   switch (access) {
-    case AccessClass::kRead: return tokens_.read;
-    case AccessClass::kAdmin: return tokens_.admin;
-    case AccessClass::kWebhook: return tokens_.webhook;
+    case AccessClass::kRead:
+      return tokens_.read;
+    case AccessClass::kAdmin:
+      return tokens_.admin;
+    case AccessClass::kWebhook:
+      return tokens_.webhook;
     case AccessClass::kOpen:
-    case AccessClass::kWrite: return kNone;  // writes: ingest/tenancy checks tenant tokens
+    case AccessClass::kWrite:
+      return kNone;  // writes: ingest/tenancy checks tenant tokens
   }
   return kNone;
 }
@@ -100,13 +109,11 @@ bool AccessPolicy::Check(const http::Request& request, http::Response* response)
   const std::string& secret = TokenFor(access);
   if (secret.empty()) return true;
   std::string_view name = AccessClassName(access);
-  std::optional<std::string_view> token =
-      http::BearerToken(request.headers.GetOr("Authorization"));
+  std::optional<std::string_view> token = http::BearerToken(request.headers.GetOr("Authorization"));
   if (!token) {
     LOG_DEBUG("auth", "request refused: no bearer token", "class={} method={} path={} remote={}",
               name, LogfmtValue(request.method), LogfmtValue(request.path), request.remote_addr);
-    Refuse(response, 401,
-           fmt::format("{} access needs an Authorization: Bearer token", name));
+    Refuse(response, 401, fmt::format("{} access needs an Authorization: Bearer token", name));
     return false;
   }
   if (!http::ConstantTimeEquals(*token, secret)) {

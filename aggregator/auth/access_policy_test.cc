@@ -1,12 +1,11 @@
 #include "aggregator/auth/access_policy.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <mutex>
-
-#include <gtest/gtest.h>
 
 #include "common/base/logging.h"
 
@@ -65,20 +64,20 @@ TEST(AccessPolicyTest, ClassifiesPaths) {
   EXPECT_EQ(ClassifyPath("/api/v1/alertmanager/webhook"), AccessClass::kWebhook);
   EXPECT_EQ(ClassifyPath("/api/v1/admin/flush"), AccessClass::kAdmin);
   EXPECT_EQ(ClassifyPath("/api/v1/admin/compact"), AccessClass::kAdmin);
-  for (const char* read : {"/api/v1/query", "/api/v1/query_range", "/api/v1/labels",
-                           "/api/v1/label/job/values", "/api/v1/series", "/api/v1/metadata",
-                           "/api/v1/rules", "/api/v1/alerts", "/api/v1/incidents",
-                           "/api/v1/provisioning/rules/prod.yaml", "/api/v1/status/buildinfo",
-                           "/api/v1/status/page", "/", "/metrics", "/-/healthy/x",
-                           "/api/v1/write/x", "/api/v1/adminx", "/unknown"}) {
+  for (const char* read :
+       {"/api/v1/query", "/api/v1/query_range", "/api/v1/labels", "/api/v1/label/job/values",
+        "/api/v1/series", "/api/v1/metadata", "/api/v1/rules", "/api/v1/alerts",
+        "/api/v1/incidents", "/api/v1/provisioning/rules/prod.yaml", "/api/v1/status/buildinfo",
+        "/api/v1/status/page", "/", "/metrics", "/-/healthy/x", "/api/v1/write/x", "/api/v1/adminx",
+        "/unknown"}) {
     EXPECT_EQ(ClassifyPath(read), AccessClass::kRead) << read;
   }
 }
 
 TEST(AccessPolicyTest, NoTokensMeansOpen) {
   AccessPolicy open(AccessTokens{});
-  for (const char* path : {"/api/v1/query", "/api/v1/admin/flush", "/api/v1/alertmanager/webhook",
-                           "/metrics", "/"}) {
+  for (const char* path :
+       {"/api/v1/query", "/api/v1/admin/flush", "/api/v1/alertmanager/webhook", "/metrics", "/"}) {
     EXPECT_EQ(Status(open, Req(path)), 0) << path;
   }
   EXPECT_EQ(open.GuardedClasses(), "none");
@@ -97,8 +96,9 @@ TEST(AccessPolicyTest, EachTokenOpensItsClassOnly) {
   EXPECT_EQ(Status(p, Req("/api/v1/query"), &resp), 401);
   EXPECT_EQ(resp.headers.GetOr("WWW-Authenticate"), R"(Bearer realm="abhra")");
   EXPECT_EQ(resp.headers.GetOr("Content-Type"), "application/json");
-  EXPECT_EQ(resp.body,
-            R"({"status":"error","errorType":"unauthorized","error":"read access needs an Authorization: Bearer token"})");
+  EXPECT_EQ(
+      resp.body,
+      R"({"status":"error","errorType":"unauthorized","error":"read access needs an Authorization: Bearer token"})");
   EXPECT_EQ(Status(p, Req("/api/v1/query", "Basic cmVhZDpyZWFk")), 401);
   EXPECT_EQ(Status(p, Req("/api/v1/query", bearer + kRead)), 0);
   EXPECT_EQ(Status(p, Req("/metrics", bearer + kRead)), 0);
@@ -122,7 +122,8 @@ TEST(AccessPolicyTest, RefusalsAreLoggedWithoutTokens) {
   LogCapture logs;
   const std::string bearer = "Bearer ";
   for (const char* token : {kRead, kAdmin, kWebhook, kTenant}) {
-    for (const char* path : {"/api/v1/query", "/api/v1/admin/flush", "/api/v1/alertmanager/webhook"}) {
+    for (const char* path :
+         {"/api/v1/query", "/api/v1/admin/flush", "/api/v1/alertmanager/webhook"}) {
       Status(p, Req(path, bearer + token));
     }
   }

@@ -1,11 +1,10 @@
 #include "aggregator/auth/secret_file.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-
-#include <gtest/gtest.h>
 
 namespace abhra::auth {
 namespace {

@@ -28,8 +28,10 @@ struct Servers {
   std::string dir;
 
   Servers() {
-    router.Handle("GET", "/-/healthy", [](const Request&, Response* r) { r->SetText(200, "Healthy"); });
-    dir = (std::filesystem::temp_directory_path() / ("abhra-http-tls-bench-" + std::to_string(getpid())))
+    router.Handle("GET", "/-/healthy",
+                  [](const Request&, Response* r) { r->SetText(200, "Healthy"); });
+    dir = (std::filesystem::temp_directory_path() /
+           ("abhra-http-tls-bench-" + std::to_string(getpid())))
               .string();
     auto certs = MakeTestCerts(dir, 2, 2, "DNS:localhost,IP:127.0.0.1");
     if (!certs.ok()) std::abort();

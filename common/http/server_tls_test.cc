@@ -1,11 +1,10 @@
 // The server over TLS: the same HTTP behaviour through OpenSSL, refusal of plain HTTP and of
 // old protocols, and clear errors for bad certificate options.
+#include <gtest/gtest.h>
 #include <openssl/ssl.h>
 #include <unistd.h>
 
 #include <filesystem>
-
-#include <gtest/gtest.h>
 
 #include "common/http/server.h"
 #include "common/http/test_certs.h"
@@ -181,8 +180,7 @@ TEST_F(ServerTlsTest, BadCertificateOptionsAreClearErrors) {
   auto s1 = Server::Start(only_cert, &router_);
   ASSERT_FALSE(s1.ok());
   EXPECT_TRUE(s1.status().Is(Status::Code::kInvalidArgument));
-  EXPECT_NE(s1.status().message().find("both a certificate file and a key file"),
-            std::string::npos)
+  EXPECT_NE(s1.status().message().find("both a certificate file and a key file"), std::string::npos)
       << s1.status().message();
 
   ServerOptions missing = TlsOptions();

@@ -2,15 +2,14 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
-
-#include <openssl/err.h>
-#include <openssl/ssl.h>
 
 namespace abhra::http {
 
@@ -224,9 +223,9 @@ Result<ClientResponse> Fetch(uint16_t port, std::string_view method, std::string
   return conn->RoundTrip(method, target, body, with_close);
 }
 
-Result<ClientResponse> FetchTls(uint16_t port, const TlsClientOptions& tls,
-                                std::string_view method, std::string_view target,
-                                std::string_view body, const Headers& headers) {
+Result<ClientResponse> FetchTls(uint16_t port, const TlsClientOptions& tls, std::string_view method,
+                                std::string_view target, std::string_view body,
+                                const Headers& headers) {
   ABHRA_ASSIGN_OR_RETURN(auto conn, TestConnection::ConnectTls(port, tls));
   Headers with_close = headers;
   with_close.Set("Connection", "close");

@@ -30,8 +30,8 @@ struct TlsClientOptions {
   int max_version = 0;      // e.g. TLS1_1_VERSION to offer only old protocols; 0 = default
 };
 
-// One TCP connection, optionally with TLS. Every blocking read or write gives up after `timeout`, so a broken
-// server fails the test instead of hanging it. Not thread-safe.
+// One TCP connection, optionally with TLS. Every blocking read or write gives up after `timeout`,
+// so a broken server fails the test instead of hanging it. Not thread-safe.
 class TestConnection {
  public:
   static Result<std::unique_ptr<TestConnection>> Connect(
@@ -76,8 +76,8 @@ class TestConnection {
 Result<ClientResponse> Fetch(uint16_t port, std::string_view method, std::string_view target,
                              std::string_view body = {}, const Headers& headers = {});
 // The same over TLS.
-Result<ClientResponse> FetchTls(uint16_t port, const TlsClientOptions& tls,
-                                std::string_view method, std::string_view target,
-                                std::string_view body = {}, const Headers& headers = {});
+Result<ClientResponse> FetchTls(uint16_t port, const TlsClientOptions& tls, std::string_view method,
+                                std::string_view target, std::string_view body = {},
+                                const Headers& headers = {});
 
 }  // namespace abhra::http

@@ -2,16 +2,15 @@
 // the aggregator's read and admin tokens guard what they should; a plain-HTTP client on the
 // TLS port is refused cleanly while serving goes on; and no token appears in either log,
 // even at debug level.
+#include <gtest/gtest.h>
 #include <signal.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "common/http/router.h"
 #include "common/http/server.h"
@@ -56,9 +55,8 @@ TEST(TlsAuthTest, ProbePushesOverTlsAndTokensGuardTheirEndpoints) {
 
   // The service the probe checks (plain HTTP, in-process).
   http::Router service_routes;
-  service_routes.Handle("GET", "/", [](const http::Request&, http::Response* r) {
-    r->SetText(200, "ok");
-  });
+  service_routes.Handle("GET", "/",
+                        [](const http::Request&, http::Response* r) { r->SetText(200, "ok"); });
   http::ServerOptions service_options;
   service_options.listen = "127.0.0.1:0";
   service_options.handler_threads = 1;
@@ -67,12 +65,12 @@ TEST(TlsAuthTest, ProbePushesOverTlsAndTokensGuardTheirEndpoints) {
 
   const uint16_t port = FreePort();
   const std::string agg_log = dir + "/aggregator.log";
-  auto aggregator = Subprocess::Start(
-      {ABHRA_AGGREGATOR_BIN, "--data-dir", dir + "/data", "--listen",
-       "127.0.0.1:" + std::to_string(port), "--config", dir + "/aggregator.yaml",
-       "--web.tls-cert-file", certs->server_chain, "--web.tls-key-file", certs->server_key,
-       "--web.enable-admin-api", "--log.level", "debug"},
-      agg_log);
+  auto aggregator =
+      Subprocess::Start({ABHRA_AGGREGATOR_BIN, "--data-dir", dir + "/data", "--listen",
+                         "127.0.0.1:" + std::to_string(port), "--config", dir + "/aggregator.yaml",
+                         "--web.tls-cert-file", certs->server_chain, "--web.tls-key-file",
+                         certs->server_key, "--web.enable-admin-api", "--log.level", "debug"},
+                        agg_log);
   ASSERT_TRUE(aggregator.ok()) << aggregator.status().ToString();
   const http::TlsClientOptions tls{certs->ca_cert, "localhost"};
   bool ready = false;
@@ -93,12 +91,13 @@ TEST(TlsAuthTest, ProbePushesOverTlsAndTokensGuardTheirEndpoints) {
       "  tls: {{ca_file: {}}}\n"
       "  queue: {{dir: {}/queue}}\n"
       "  batch_send_deadline: 200ms\n  min_backoff: 50ms\n  max_backoff: 500ms\n"
-      "targets:\n  - {{name: web, interval: 1s, timeout: 800ms, http: {{url: \"http://127.0.0.1:{}/\"}}}}\n",
+      "targets:\n  - {{name: web, interval: 1s, timeout: 800ms, http: {{url: "
+      "\"http://127.0.0.1:{}/\"}}}}\n",
       port, dir, certs->ca_cert, dir, (*service)->port());
-  auto probe = Subprocess::Start({ABHRA_PROBE_BIN, "--config", dir + "/probe.yml", "--listen",
-                                  "127.0.0.1:" + std::to_string(probe_port), "--log-level",
-                                  "debug"},
-                                 probe_log);
+  auto probe =
+      Subprocess::Start({ABHRA_PROBE_BIN, "--config", dir + "/probe.yml", "--listen",
+                         "127.0.0.1:" + std::to_string(probe_port), "--log-level", "debug"},
+                        probe_log);
   ASSERT_TRUE(probe.ok()) << probe.status().ToString();
 
   // The probe's results arrive, read back over TLS with the read token.
@@ -114,7 +113,8 @@ TEST(TlsAuthTest, ProbePushesOverTlsAndTokensGuardTheirEndpoints) {
     }
     if (!arrived) std::this_thread::sleep_for(200ms);
   }
-  EXPECT_TRUE(arrived) << "no probe_success{env=\"tls\"} = 1; see " << probe_log << " and " << agg_log;
+  EXPECT_TRUE(arrived) << "no probe_success{env=\"tls\"} = 1; see " << probe_log << " and "
+                       << agg_log;
 
   // Plain HTTP on the TLS port: a clear 400, then the port goes on serving TLS.
   for (int i = 0; i < 3; ++i) {
@@ -162,9 +162,9 @@ TEST(TlsAuthTest, TlsFlagsMustComeTogether) {
   std::string dir = MakeTempDir("abhra-tls-flags");
   ASSERT_FALSE(dir.empty());
   std::ofstream(dir + "/cert.pem") << "x\n";
-  auto proc = Subprocess::Start({ABHRA_AGGREGATOR_BIN, "--data-dir", dir + "/data",
-                                 "--web.tls-cert-file", dir + "/cert.pem"},
-                                dir + "/out.log");
+  auto proc = Subprocess::Start(
+      {ABHRA_AGGREGATOR_BIN, "--data-dir", dir + "/data", "--web.tls-cert-file", dir + "/cert.pem"},
+      dir + "/out.log");
   ASSERT_TRUE(proc.ok());
   EXPECT_NE(proc->Wait(), 0);
   std::string out = ReadAll(dir + "/out.log");
