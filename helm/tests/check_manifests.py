@@ -19,8 +19,9 @@ import yaml
 
 # aggregator/main.cc and probe/config/docs/config.md.
 AGGREGATOR_FLAGS = {"--data-dir", "--listen", "--config", "--log.level", "--http.handler-threads",
-                    "--http.max-connections", "--http.max-body-bytes", "--shutdown.grace-seconds"}
-AGGREGATOR_CONFIG_KEYS = {"tenants", "storage", "alertmanagers"}
+                    "--http.max-connections", "--http.max-body-bytes", "--shutdown.grace-seconds",
+                    "--web.tls-cert-file", "--web.tls-key-file", "--web.enable-admin-api"}
+AGGREGATOR_CONFIG_KEYS = {"tenants", "auth", "storage", "alertmanagers"}
 PROBE_FLAGS = {"--config", "--listen", "--check-config"}
 PROBE_CONFIG_KEYS = {"environment", "cluster", "external_labels", "global", "aggregator", "targets"}
 RESERVED_EXTERNAL = {"env", "cluster", "job", "instance", "service"}
