@@ -133,8 +133,10 @@ void RemoteWriteHandler::Handle(const http::Request& req, http::Response* resp) 
   auto id = policy_.Authenticate(req.headers.GetOr("Authorization"),
                                  req.headers.GetOr(kTenantHeader));
   if (!id.ok()) {
-    return reply(id.status().Is(Status::Code::kUnauthenticated) ? 401 : 403,
-                 id.status().message());
+    bool unauthenticated = id.status().Is(Status::Code::kUnauthenticated);
+    reply(unauthenticated ? 401 : 403, id.status().message());
+    if (unauthenticated) resp->headers.Set("WWW-Authenticate", R"(Bearer realm="abhra")");
+    return;
   }
 
   thread_local Scratch scratch;

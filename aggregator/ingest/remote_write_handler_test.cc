@@ -159,7 +159,9 @@ TEST_F(RemoteWriteHandlerTest, TokensRestrictTenants) {
   Open({{"dev", "devtoken"}, {"prod", "prodtoken"}});
   std::string prod = Encode({Series({{"__name__", "up"}, {"env", "prod"}}, {{1000, 1}})});
   std::vector<std::pair<std::string, std::string>> h = {{"Content-Encoding", "snappy"}};
-  EXPECT_EQ(Post(prod, h).status, 401);
+  http::Response anonymous = Post(prod, h);
+  EXPECT_EQ(anonymous.status, 401);
+  EXPECT_EQ(anonymous.headers.GetOr("WWW-Authenticate"), R"(Bearer realm="abhra")");
   h.push_back({"Authorization", "Bearer devtoken"});
   auto r = Post(prod, h);
   EXPECT_EQ(r.status, 403);
