@@ -24,9 +24,14 @@ int main(int argc, char** argv) {
   size_t max_connections = 1024;
   size_t max_body_bytes = 32u << 20;
   double shutdown_grace_seconds = 10;
-  std::string tls_cert_file;
-  std::string tls_key_file;
-  bool enable_admin_api = false;
+  std::string read_timeout = "30s";
+  std::string header_timeout = "10s";
+  std::string idle_timeout = "2m";
+  size_t ingest_max_inflight_requests = 128;
+  size_t ingest_max_inflight_bytes = 256u << 20;
+  int query_max_concurrency = 20;
+  int64_t query_max_samples = 50'000'000;
+  std::string query_timeout = "2m";
 
   CLI::App cli{
       "abhra-aggregator: the central Abhra server. Probes push samples to it with Prometheus "
@@ -44,8 +49,7 @@ int main(int argc, char** argv) {
                  "interface; port 0 picks a free port.")
       ->capture_default_str();
   cli.add_option("--config", config_file,
-                 "YAML configuration file: tenants (env name and write token), auth (token files "
-                 "for reads, admin and the Alertmanager webhook), storage (block "
+                 "YAML configuration file: tenants (env name and write token), storage (block "
                  "duration, retention per resolution, WAL fsync mode) and alertmanagers. "
                  "Reference: aggregator/app/docs/config.md. Defaults apply when omitted.")
       ->check(CLI::ExistingFile);
@@ -65,19 +69,54 @@ int main(int argc, char** argv) {
                  "get 413.")
       ->check(CLI::Range(size_t{1024}, size_t{1} << 32))
       ->capture_default_str();
-  auto* tls_cert = cli.add_option(
-      "--web.tls-cert-file", tls_cert_file,
-      "Serve HTTPS only on --listen: PEM certificate, then any intermediates. Needs "
-      "--web.tls-key-file. TLS 1.2 and 1.3; a plain-HTTP request gets 400.");
-  auto* tls_key = cli.add_option("--web.tls-key-file", tls_key_file,
-                                 "PEM private key of --web.tls-cert-file (unencrypted).");
-  tls_cert->check(CLI::ExistingFile)->needs(tls_key);
-  tls_key->check(CLI::ExistingFile)->needs(tls_cert);
-  cli.add_flag("--web.enable-admin-api", enable_admin_api,
-               "Enable POST /api/v1/admin/flush and /api/v1/admin/compact (they need "
-               "auth.admin_token_file's token when it is set). Off, they answer as Prometheus "
-               "does: {\"status\":\"error\",\"errorType\":\"unavailable\",\"error\":\"admin "
-               "APIs disabled\"}.");
+  // Prometheus-style durations ("30s", "2m", "1m30s").
+  CLI::Validator duration(
+      [](std::string& text) -> std::string {
+        auto d = abhra::aggregator::ParseDuration(text);
+        if (!d.ok()) return d.status().message();
+        return *d > 0 ? "" : "must be greater than 0";
+      },
+      "DURATION");
+  cli.add_option("--http.read-timeout", read_timeout,
+                 "A request (headers and body) must arrive within this time of its first byte, "
+                 "so clients trickling bytes cannot hold connections.")
+      ->check(duration)
+      ->capture_default_str();
+  cli.add_option("--http.header-timeout", header_timeout,
+                 "The request line and headers must arrive within this time of their first "
+                 "byte, and a new connection must send its first byte within it: slow or "
+                 "silent clients cannot hold connection slots (--http.max-connections).")
+      ->check(duration)
+      ->capture_default_str();
+  cli.add_option("--http.idle-timeout", idle_timeout,
+                 "A kept-alive connection waiting for the first byte of its next request is "
+                 "closed after this long.")
+      ->check(duration)
+      ->capture_default_str();
+  cli.add_option("--ingest.max-inflight-requests", ingest_max_inflight_requests,
+                 "Remote-write requests accepted at once (being read, queued or stored); "
+                 "further ones get 503 with Retry-After before their body is read, and "
+                 "senders retry. 0 = unlimited.")
+      ->capture_default_str();
+  cli.add_option("--ingest.max-inflight-bytes", ingest_max_inflight_bytes,
+                 "Body bytes (Content-Length) of the remote-write requests accepted at once; "
+                 "a request that would exceed it gets 503 with Retry-After (one request alone "
+                 "is always accepted). 0 = unlimited.")
+      ->capture_default_str();
+  cli.add_option("--query.max-concurrency", query_max_concurrency,
+                 "PromQL queries evaluated at once; further ones wait for a slot until their "
+                 "timeout.")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  cli.add_option("--query.max-samples", query_max_samples,
+                 "Most samples one query may hold in memory; beyond, it fails with 422 "
+                 "\"query processing would load too many samples into memory\".")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40))
+      ->capture_default_str();
+  cli.add_option("--query.timeout", query_timeout,
+                 "Longest a query may run (a request's timeout parameter can only lower it).")
+      ->check(duration)
+      ->capture_default_str();
   cli.add_option("--shutdown.grace-seconds", shutdown_grace_seconds,
                  "On SIGTERM/SIGINT, how long in-flight HTTP requests may take to finish.")
       ->check(CLI::Range(0.0, 3600.0))
@@ -102,9 +141,14 @@ int main(int argc, char** argv) {
   options.http.handler_threads = handler_threads;
   options.http.max_connections = max_connections;
   options.http.max_body_bytes = max_body_bytes;
-  options.http.tls_cert_file = tls_cert_file;
-  options.http.tls_key_file = tls_key_file;
-  options.enable_admin_api = enable_admin_api;
+  options.http.read_timeout = std::chrono::milliseconds(*abhra::aggregator::ParseDuration(read_timeout));
+  options.http.idle_timeout = std::chrono::milliseconds(*abhra::aggregator::ParseDuration(idle_timeout));
+  options.http.header_timeout = std::chrono::milliseconds(*abhra::aggregator::ParseDuration(header_timeout));
+  options.ingest_inflight.max_requests = ingest_max_inflight_requests;
+  options.ingest_inflight.max_bytes = ingest_max_inflight_bytes;
+  options.query.max_concurrent_queries = query_max_concurrency;
+  options.query.query.max_samples = query_max_samples;
+  options.query.query.timeout = std::chrono::milliseconds(*abhra::aggregator::ParseDuration(query_timeout));
   if (!config_file.empty()) {
     auto config = abhra::aggregator::LoadConfigFile(config_file);
     if (!config.ok()) {

@@ -4,10 +4,10 @@
 #include <sstream>
 
 #include "aggregator/app/status_routes.h"
-#include "aggregator/auth/access_policy.h"
 #include "aggregator/api/envelope.h"
 #include "aggregator/incidents/incident_store.h"
 #include "aggregator/ingest/remote_write_handler.h"
+#include "aggregator/ingest/tenant_series_limits.h"
 #include "aggregator/notify/notifier.h"
 #include "aggregator/promql/engine/engine.h"
 #include "aggregator/provision/rules/rule_provisioner.h"
@@ -28,7 +28,6 @@ Result<std::unique_ptr<AggregatorApp>> AggregatorApp::Start(AggregatorOptions op
 }
 
 Status AggregatorApp::Init() {
-  ABHRA_RETURN_IF_ERROR(InitAccess());
   auto dir = DataDir::Open(options_.data_dir);
   if (!dir.ok()) return dir.status();
   data_dir_ = std::move(*dir);
@@ -38,12 +37,16 @@ Status AggregatorApp::Init() {
 
   ingest::RemoteWriteOptions ingest_options;
   for (const TenantConfig& t : config.tenants) ingest_options.tenants.push_back({t.name, t.token});
+  ingest_options.inflight = options_.ingest_inflight;
   ingest_ = std::make_unique<ingest::RemoteWriteHandler>(head(), std::move(ingest_options),
                                                          &metrics::SelfRegistry());
   ingest_->RegisterRoutes(&router_);
 
-  api_ = std::make_unique<api::PrometheusApi>(db_.get(), api::PrometheusApiOptions{});
+  api::PrometheusApiOptions api_options = options_.query;
+  api_options.clock = &Clock::Real();
+  api_ = std::make_unique<api::PrometheusApi>(db_.get(), api_options);
   api_->RegisterRoutes(&router_);
+  RegisterAdminRoutes();
   ABHRA_RETURN_IF_ERROR(InitAlerting());
   ABHRA_RETURN_IF_ERROR(InitDashboards());
 
@@ -52,6 +55,21 @@ Status AggregatorApp::Init() {
 
   http::ServerOptions http = options_.http;
   if (!http.observer) http.observer = metrics::HttpRequestObserver(&metrics::SelfRegistry());
+  // Remote-write beyond the in-flight limits is refused before its body is read.
+  // A hook set by the caller runs first; both leases are held.
+  http.admission = [ingest = ingest_.get(), outer = std::move(http.admission)](
+                       const http::RequestHead& head) {
+    http::Admission first = outer ? outer(head) : http::Admission{};
+    if (first.reject) return first;
+    http::Admission a = ingest->Admit(head);
+    if (first.lease && a.lease) {
+      a.lease = std::make_shared<std::pair<std::shared_ptr<void>, std::shared_ptr<void>>>(
+          std::move(first.lease), std::move(a.lease));
+    } else if (first.lease) {
+      a.lease = std::move(first.lease);
+    }
+    return a;
+  };
   auto server = http::Server::Start(std::move(http), &router_);
   if (!server.ok()) return server.status().WithContext("cannot start the HTTP server");
   server_ = std::move(*server);
@@ -76,6 +94,14 @@ Status AggregatorApp::InitStorage() {
     case WalFsync::kNever: o.head.wal.fsync = tsdb::FsyncPolicy::kNever; break;
   }
   o.head.registry = o.registry = &metrics::SelfRegistry();
+  ingest::TenantSeriesLimitsOptions limits;
+  limits.default_max_series = options_.config.limits.max_series_per_tenant;
+  for (const TenantConfig& t : options_.config.tenants) {
+    if (t.max_series) limits.max_series[t.name] = *t.max_series;
+  }
+  series_limits_ = std::make_unique<ingest::TenantSeriesLimits>(std::move(limits),
+                                                                &metrics::SelfRegistry());
+  o.head.series_quota = series_limits_.get();
   auto db = tsdb::DB::Open(data_dir_->path(), o);
   if (!db.ok()) return db.status().WithContext("cannot open the TSDB");
   db_ = std::move(*db);
@@ -83,6 +109,22 @@ Status AggregatorApp::InitStorage() {
 }
 
 tsdb::Head* AggregatorApp::head() const { return db_ ? &db_->head() : nullptr; }
+
+void AggregatorApp::RegisterAdminRoutes() {
+  // Flush: every acknowledged sample durable and the head cut into blocks (the bench harness
+  // and operators call it before reading the data dir). Compact: one maintenance cycle now.
+  router_.Handle("POST", "/api/v1/admin/flush", [this](const http::Request&, http::Response* resp) {
+    Status st = db_->Flush();
+    if (!st.ok()) return api::WriteError(resp, api::ErrorType::kInternal, st.message());
+    api::WriteSuccess(resp, fmt::format(R"({{"blocks":{},"headSeries":{}}})", db_->Blocks().size(),
+                                        db_->head().NumSeries()));
+  });
+  router_.Handle("POST", "/api/v1/admin/compact", [this](const http::Request&, http::Response* resp) {
+    Status st = db_->Compact();
+    if (!st.ok()) return api::WriteError(resp, api::ErrorType::kInternal, st.message());
+    api::WriteSuccess(resp, fmt::format(R"({{"blocks":{}}})", db_->Blocks().size()));
+  });
+}
 
 Status AggregatorApp::InitAlerting() {
   const AggregatorConfig& config = options_.config;

@@ -16,6 +16,7 @@
 #include "aggregator/api/prometheus_api.h"
 #include "aggregator/app/config.h"
 #include "aggregator/app/data_dir.h"
+#include "aggregator/ingest/inflight_limiter.h"
 #include "common/base/status.h"
 #include "common/http/router.h"
 #include "common/http/server.h"
@@ -27,11 +28,9 @@ class Head;
 namespace abhra::web {
 class StatusPage;
 }
-namespace abhra::auth {
-class AccessPolicy;
-}
 namespace abhra::ingest {
 class RemoteWriteHandler;
+class TenantSeriesLimits;
 }
 namespace abhra::rules {
 class Manager;
@@ -53,7 +52,9 @@ struct AggregatorOptions {
   std::string data_dir;        // created when missing; must be writable
   AggregatorConfig config;     // from --config, or defaults
   http::ServerOptions http;    // http.listen is --listen; "127.0.0.1:0" in tests
-  bool enable_admin_api = false;  // --web.enable-admin-api: POST /api/v1/admin/*
+  ingest::InflightLimits ingest_inflight;  // --ingest.max-inflight-requests / -bytes
+  // --query.max-concurrency, --query.max-samples, --query.timeout (its clock is ignored).
+  api::PrometheusApiOptions query;
 };
 
 class AggregatorApp {
@@ -85,8 +86,6 @@ class AggregatorApp {
  private:
   explicit AggregatorApp(AggregatorOptions options);
   Status Init();
-  // Access control and the admin API (app_access.cc).
-  Status InitAccess();
   void RegisterAdminRoutes();
   Status InitStorage();
   Status InitAlerting();
@@ -95,6 +94,8 @@ class AggregatorApp {
 
   AggregatorOptions options_;
   std::unique_ptr<DataDir> data_dir_;
+  // Per-tenant series counts and limits; the head consults it, so it outlives db_.
+  std::unique_ptr<ingest::TenantSeriesLimits> series_limits_;
   // Components are declared here, after data_dir_ and before router_/server_, so that the
   // server (declared last) is destroyed first.
   std::unique_ptr<tsdb::DB> db_;
@@ -106,7 +107,6 @@ class AggregatorApp {
   std::unique_ptr<incidents::IncidentStore> incidents_;
   std::unique_ptr<provision::DashboardProvisioner> dashboards_;
   std::unique_ptr<web::StatusPage> status_page_;
-  std::unique_ptr<auth::AccessPolicy> access_;  // the router's guard
   http::Router router_;
   std::unique_ptr<http::Server> server_;
   std::atomic<bool> ready_{false};
