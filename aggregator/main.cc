@@ -24,6 +24,9 @@ int main(int argc, char** argv) {
   size_t max_connections = 1024;
   size_t max_body_bytes = 32u << 20;
   double shutdown_grace_seconds = 10;
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  bool enable_admin_api = false;
   std::string read_timeout = "30s";
   std::string header_timeout = "10s";
   std::string idle_timeout = "2m";
@@ -49,7 +52,8 @@ int main(int argc, char** argv) {
                  "interface; port 0 picks a free port.")
       ->capture_default_str();
   cli.add_option("--config", config_file,
-                 "YAML configuration file: tenants (env name and write token), storage (block "
+                 "YAML configuration file: tenants (env name and write token), auth (token files "
+                 "for reads, admin and the Alertmanager webhook), storage (block "
                  "duration, retention per resolution, WAL fsync mode) and alertmanagers. "
                  "Reference: aggregator/app/docs/config.md. Defaults apply when omitted.")
       ->check(CLI::ExistingFile);
@@ -117,6 +121,19 @@ int main(int argc, char** argv) {
                  "Longest a query may run (a request's timeout parameter can only lower it).")
       ->check(duration)
       ->capture_default_str();
+  auto* tls_cert = cli.add_option(
+      "--web.tls-cert-file", tls_cert_file,
+      "Serve HTTPS only on --listen: PEM certificate, then any intermediates. Needs "
+      "--web.tls-key-file. TLS 1.2 and 1.3; a plain-HTTP request gets 400.");
+  auto* tls_key = cli.add_option("--web.tls-key-file", tls_key_file,
+                                 "PEM private key of --web.tls-cert-file (unencrypted).");
+  tls_cert->check(CLI::ExistingFile)->needs(tls_key);
+  tls_key->check(CLI::ExistingFile)->needs(tls_cert);
+  cli.add_flag("--web.enable-admin-api", enable_admin_api,
+               "Enable POST /api/v1/admin/flush and /api/v1/admin/compact (they need "
+               "auth.admin_token_file's token when it is set). Off, they answer as Prometheus "
+               "does: {\"status\":\"error\",\"errorType\":\"unavailable\",\"error\":\"admin "
+               "APIs disabled\"}.");
   cli.add_option("--shutdown.grace-seconds", shutdown_grace_seconds,
                  "On SIGTERM/SIGINT, how long in-flight HTTP requests may take to finish.")
       ->check(CLI::Range(0.0, 3600.0))
@@ -141,6 +158,9 @@ int main(int argc, char** argv) {
   options.http.handler_threads = handler_threads;
   options.http.max_connections = max_connections;
   options.http.max_body_bytes = max_body_bytes;
+  options.http.tls_cert_file = tls_cert_file;
+  options.http.tls_key_file = tls_key_file;
+  options.enable_admin_api = enable_admin_api;
   options.http.read_timeout = std::chrono::milliseconds(*abhra::aggregator::ParseDuration(read_timeout));
   options.http.idle_timeout = std::chrono::milliseconds(*abhra::aggregator::ParseDuration(idle_timeout));
   options.http.header_timeout = std::chrono::milliseconds(*abhra::aggregator::ParseDuration(header_timeout));

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "aggregator/app/status_routes.h"
+#include "aggregator/auth/access_policy.h"
 #include "aggregator/api/envelope.h"
 #include "aggregator/incidents/incident_store.h"
 #include "aggregator/ingest/remote_write_handler.h"
@@ -28,6 +29,7 @@ Result<std::unique_ptr<AggregatorApp>> AggregatorApp::Start(AggregatorOptions op
 }
 
 Status AggregatorApp::Init() {
+  ABHRA_RETURN_IF_ERROR(InitAccess());
   auto dir = DataDir::Open(options_.data_dir);
   if (!dir.ok()) return dir.status();
   data_dir_ = std::move(*dir);
@@ -46,7 +48,6 @@ Status AggregatorApp::Init() {
   api_options.clock = &Clock::Real();
   api_ = std::make_unique<api::PrometheusApi>(db_.get(), api_options);
   api_->RegisterRoutes(&router_);
-  RegisterAdminRoutes();
   ABHRA_RETURN_IF_ERROR(InitAlerting());
   ABHRA_RETURN_IF_ERROR(InitDashboards());
 
@@ -109,22 +110,6 @@ Status AggregatorApp::InitStorage() {
 }
 
 tsdb::Head* AggregatorApp::head() const { return db_ ? &db_->head() : nullptr; }
-
-void AggregatorApp::RegisterAdminRoutes() {
-  // Flush: every acknowledged sample durable and the head cut into blocks (the bench harness
-  // and operators call it before reading the data dir). Compact: one maintenance cycle now.
-  router_.Handle("POST", "/api/v1/admin/flush", [this](const http::Request&, http::Response* resp) {
-    Status st = db_->Flush();
-    if (!st.ok()) return api::WriteError(resp, api::ErrorType::kInternal, st.message());
-    api::WriteSuccess(resp, fmt::format(R"({{"blocks":{},"headSeries":{}}})", db_->Blocks().size(),
-                                        db_->head().NumSeries()));
-  });
-  router_.Handle("POST", "/api/v1/admin/compact", [this](const http::Request&, http::Response* resp) {
-    Status st = db_->Compact();
-    if (!st.ok()) return api::WriteError(resp, api::ErrorType::kInternal, st.message());
-    api::WriteSuccess(resp, fmt::format(R"({{"blocks":{}}})", db_->Blocks().size()));
-  });
-}
 
 Status AggregatorApp::InitAlerting() {
   const AggregatorConfig& config = options_.config;

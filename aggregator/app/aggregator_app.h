@@ -28,6 +28,9 @@ class Head;
 namespace abhra::web {
 class StatusPage;
 }
+namespace abhra::auth {
+class AccessPolicy;
+}
 namespace abhra::ingest {
 class RemoteWriteHandler;
 class TenantSeriesLimits;
@@ -52,6 +55,7 @@ struct AggregatorOptions {
   std::string data_dir;        // created when missing; must be writable
   AggregatorConfig config;     // from --config, or defaults
   http::ServerOptions http;    // http.listen is --listen; "127.0.0.1:0" in tests
+  bool enable_admin_api = false;  // --web.enable-admin-api: POST /api/v1/admin/*
   ingest::InflightLimits ingest_inflight;  // --ingest.max-inflight-requests / -bytes
   // --query.max-concurrency, --query.max-samples, --query.timeout (its clock is ignored).
   api::PrometheusApiOptions query;
@@ -86,6 +90,8 @@ class AggregatorApp {
  private:
   explicit AggregatorApp(AggregatorOptions options);
   Status Init();
+  // Access control and the admin API (app_access.cc).
+  Status InitAccess();
   void RegisterAdminRoutes();
   Status InitStorage();
   Status InitAlerting();
@@ -107,6 +113,7 @@ class AggregatorApp {
   std::unique_ptr<incidents::IncidentStore> incidents_;
   std::unique_ptr<provision::DashboardProvisioner> dashboards_;
   std::unique_ptr<web::StatusPage> status_page_;
+  std::unique_ptr<auth::AccessPolicy> access_;  // the router's guard
   http::Router router_;
   std::unique_ptr<http::Server> server_;
   std::atomic<bool> ready_{false};
