@@ -50,6 +50,17 @@ class SampleIterator {
   // REQUIRES: the last Next()/Seek() returned true.
   virtual Sample At() const = 0;
   virtual Status Err() const { return Status::Ok(); }
+  // Bulk read: appends the current sample and those after it while their timestamp is
+  // <= maxt. Returns true when left on a sample after maxt, false when exhausted (or on
+  // error: see Err()). REQUIRES: the last Next()/Seek() returned true.
+  virtual bool AppendUntil(int64_t maxt, std::vector<Sample>* out) {
+    do {
+      Sample s = At();
+      if (s.t > maxt) return true;
+      out->push_back(s);
+    } while (Next());
+    return false;
+  }
 };
 
 class Series {

@@ -139,7 +139,7 @@ Result<QueryResult> ExecResolved(storage::Queryable& db, const Expr& expr, int64
   ctx.query_end = end;
   ctx.query_step = instant ? 0 : step;
   ctx.query = query;
-  int64_t current_samples = 0;
+  std::atomic<int64_t> current_samples{0};
   ctx.current_samples = &current_samples;
   QueryResult result;
   try {

@@ -10,18 +10,22 @@
 
 #include <re2/re2.h>
 
+#include "common/base/parallel.h"
+
 namespace abhra::promql {
 
 void ThrowExecution(std::string msg) { throw EvalError{Status::OutOfBounds(std::move(msg))}; }
 
 void Annotations::Warn(std::string msg) {
   msg = "PromQL warning: " + msg;
+  std::lock_guard<std::mutex> l(*mu_);
   if (std::find(warnings.begin(), warnings.end(), msg) == warnings.end()) {
     warnings.push_back(std::move(msg));
   }
 }
 void Annotations::Info(std::string msg) {
   msg = "PromQL info: " + msg;
+  std::lock_guard<std::mutex> l(*mu_);
   if (std::find(infos.begin(), infos.end(), msg) == infos.end()) infos.push_back(std::move(msg));
 }
 
@@ -78,18 +82,22 @@ uint64_t SignatureOf(const Labels& l, bool on, const std::vector<std::string>& n
   return on ? l.HashForLabels(names) : l.HashWithoutLabels(names);
 }
 
-void Evaluator::CheckDeadline() {
+void Evaluator::CheckDeadline() const {
   if (std::chrono::steady_clock::now() > ctx_.deadline) {
     throw EvalError{Status::Timeout("query timed out in expression evaluation")};
   }
 }
 
 void Evaluator::AddSamples(int64_t n) {
-  *ctx_.current_samples += n;
-  if (*ctx_.current_samples > ctx_.opts->max_samples) {
+  AddSamplesShared(n);
+  if (++deadline_counter_ % 64 == 0) CheckDeadline();
+}
+
+void Evaluator::AddSamplesShared(int64_t n) const {
+  int64_t now = ctx_.current_samples->fetch_add(n, std::memory_order_relaxed) + n;
+  if (now > ctx_.opts->max_samples) {
     throw EvalError{Status::ResourceExhausted(std::string(kTooManySamplesMessage))};
   }
-  if (++deadline_counter_ % 64 == 0) CheckDeadline();
 }
 
 int64_t Evaluator::AtTime(const Expr& e, int64_t ts) const {
@@ -103,9 +111,10 @@ int64_t Evaluator::AtTime(const Expr& e, int64_t ts) const {
   return t - e.offset_ms;
 }
 
-std::vector<Evaluator::LoadedSeries> Evaluator::Select(const Expr& vs, int64_t mint,
-                                                       int64_t maxt, const std::string& func,
-                                                       int64_t range_ms) {
+std::vector<Evaluator::SelectedSeries> Evaluator::SelectIterators(const Expr& vs, int64_t mint,
+                                                                   int64_t maxt,
+                                                                   const std::string& func,
+                                                                   int64_t range_ms) {
   CheckDeadline();
   storage::SelectHints hints;
   hints.start = mint;
@@ -114,25 +123,41 @@ std::vector<Evaluator::LoadedSeries> Evaluator::Select(const Expr& vs, int64_t m
   hints.func = func;
   hints.range = range_ms;
   auto set = ctx_.querier->Select(true, hints, vs.matchers);
-  std::vector<LoadedSeries> out;
+  std::vector<SelectedSeries> out;
   while (set->Next()) {
     const storage::Series& s = set->At();
-    LoadedSeries ls;
-    ls.metric = s.labels();
-    auto it = s.Iterator();
-    if (it->Seek(mint)) {
-      do {
-        storage::Sample smp = it->At();
-        if (smp.t > maxt) break;
-        ls.points.push_back({smp.t, smp.v});
-      } while (it->Next());
-    }
-    if (!it->Err().ok()) throw EvalError{it->Err()};
-    AddSamples(static_cast<int64_t>(ls.points.size()));
-    out.push_back(std::move(ls));
+    out.push_back({s.labels(), s.Iterator()});
   }
   if (!set->Err().ok()) throw EvalError{set->Err()};
   for (auto& w : set->Warnings()) annos().Warn(w);
+  return out;
+}
+
+void Evaluator::ReadPoints(storage::SampleIterator& it, int64_t mint, int64_t maxt,
+                           bool drop_stale, std::vector<FPoint>* out) {
+  thread_local std::vector<storage::Sample> raw;
+  raw.clear();
+  out->clear();
+  if (it.Seek(mint) && it.At().t <= maxt) it.AppendUntil(maxt, &raw);
+  if (!it.Err().ok()) throw EvalError{it.Err()};
+  out->reserve(raw.size());
+  for (const storage::Sample& smp : raw) {
+    if (drop_stale && storage::IsStaleNaN(smp.v)) continue;
+    out->push_back({smp.t, smp.v});
+  }
+}
+
+std::vector<Evaluator::LoadedSeries> Evaluator::Select(const Expr& vs, int64_t mint,
+                                                       int64_t maxt, const std::string& func,
+                                                       int64_t range_ms) {
+  std::vector<SelectedSeries> sel = SelectIterators(vs, mint, maxt, func, range_ms);
+  std::vector<LoadedSeries> out(sel.size());
+  for (size_t i = 0; i < sel.size(); ++i) {
+    out[i].metric = std::move(sel[i].metric);
+    ReadPoints(*sel[i].it, mint, maxt, false, &out[i].points);
+    sel[i].it.reset();
+    AddSamples(static_cast<int64_t>(out[i].points.size()));
+  }
   return out;
 }
 
@@ -173,36 +198,47 @@ EvalValue Evaluator::Eval(const Expr& e) {
 
 Matrix Evaluator::EvalVectorSelector(const Expr& e) {
   const int64_t lookback = ctx_.opts->lookback_delta_ms;
-  int64_t first_ref = AtTime(e, start_);
-  int64_t last_ref = AtTime(e, end_);
-  auto series = Select(e, first_ref - lookback, last_ref + (e.smoothed ? lookback : 0));
-  Matrix out;
-  for (LoadedSeries& ls : series) {
-    Series s;
-    const auto& pts = ls.points;
-    for (int64_t ts = start_; ts <= end_; ts += interval_) {
-      int64_t ref = AtTime(e, ts);
-      auto it = std::upper_bound(pts.begin(), pts.end(), ref,
-                                 [](int64_t t, const FPoint& p) { return t < p.t; });
-      if (it == pts.begin()) continue;
-      auto next = it;
-      --it;
-      if (it->t <= ref - lookback || storage::IsStaleNaN(it->f)) continue;
-      double v = it->f;
-      if (e.smoothed && it->t < ref && next != pts.end() && next->t <= ref + lookback &&
-          !storage::IsStaleNaN(next->f)) {
-        // smoothed: linear interpolation between the samples around the reference time.
-        v = it->f + (next->f - it->f) * static_cast<double>(ref - it->t) /
-                        static_cast<double>(next->t - it->t);
+  const int64_t mint = AtTime(e, start_) - lookback;
+  const int64_t maxt = AtTime(e, end_) + (e.smoothed ? lookback : 0);
+  std::vector<SelectedSeries> sel = SelectIterators(e, mint, maxt);
+  Matrix out(sel.size());
+  ParallelFor(sel.size(), kSeriesPerTask, [&](size_t b, size_t end) {
+    std::vector<FPoint> pts;
+    for (size_t i = b; i < end; ++i) {
+      if ((i - b) % 64 == 0) CheckDeadline();
+      ReadPoints(*sel[i].it, mint, maxt, /*drop_stale=*/false, &pts);
+      sel[i].it.reset();
+      AddSamplesShared(static_cast<int64_t>(pts.size()));
+      Series& s = out[i];
+      // Steps move forward: so does the newest sample at or before each.
+      size_t next = 0;
+      for (int64_t ts = start_; ts <= end_; ts += interval_) {
+        int64_t ref = AtTime(e, ts);
+        if (e.at != AtKind::kNone) {
+          next = std::upper_bound(pts.begin(), pts.end(), ref,
+                                  [](int64_t t, const FPoint& p) { return t < p.t; }) -
+                 pts.begin();
+        } else {
+          while (next < pts.size() && pts[next].t <= ref) ++next;
+        }
+        if (next == 0) continue;
+        const FPoint& cur = pts[next - 1];
+        if (cur.t <= ref - lookback || storage::IsStaleNaN(cur.f)) continue;
+        double v = cur.f;
+        if (e.smoothed && cur.t < ref && next < pts.size() && pts[next].t <= ref + lookback &&
+            !storage::IsStaleNaN(pts[next].f)) {
+          // smoothed: linear interpolation between the samples around the reference time.
+          v = cur.f + (pts[next].f - cur.f) * static_cast<double>(ref - cur.t) /
+                          static_cast<double>(pts[next].t - cur.t);
+        }
+        s.floats.push_back({ts, v});
       }
-      s.floats.push_back({ts, v});
+      ReleaseSamples(static_cast<int64_t>(pts.size()));
+      AddSamplesShared(static_cast<int64_t>(s.floats.size()));
+      if (!s.floats.empty()) s.metric = std::move(sel[i].metric);
     }
-    ReleaseSamples(static_cast<int64_t>(pts.size()));
-    if (s.floats.empty()) continue;
-    AddSamples(static_cast<int64_t>(s.floats.size()));
-    s.metric = std::move(ls.metric);
-    out.push_back(std::move(s));
-  }
+  });
+  std::erase_if(out, [](const Series& s) { return s.floats.empty(); });
   return out;
 }
 
@@ -440,6 +476,9 @@ Matrix Evaluator::EvalAggregate(const Expr& e) {
     return RangeEval(args, [&](std::vector<Vector>& v, int64_t ts) {
       return Aggregate(*this, e, v[0], 0, string_param, nullptr);
     });
+  }
+  if (!param && CanAggregateMatrix(e)) {
+    return AggregateMatrix(*this, e, std::move(std::get<Matrix>(Eval(e.agg_expr()))));
   }
   if (param) args.push_back(param);
   args.push_back(&e.agg_expr());

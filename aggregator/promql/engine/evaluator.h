@@ -8,7 +8,9 @@
 
 #include <chrono>
 #include <functional>
+#include <atomic>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -28,14 +30,22 @@ struct EvalError {
 };
 [[noreturn]] void ThrowExecution(std::string msg);
 
+// Series per parallel task when decoding and evaluating selected series: few enough series
+// stay on the calling thread (cheap queries pay no hand-off).
+inline constexpr size_t kSeriesPerTask = 256;
+
 // An evaluated node: a Matrix (vectors and scalars) or a string.
 using EvalValue = std::variant<Matrix, StringValue>;
 
+// Thread-safe: workers of a parallel evaluation may add notes concurrently.
 struct Annotations {
   std::vector<std::string> warnings;
   std::vector<std::string> infos;
   void Warn(std::string msg);
   void Info(std::string msg);
+
+ private:
+  std::unique_ptr<std::mutex> mu_ = std::make_unique<std::mutex>();
 };
 
 // A window of raw points for range functions, and where it lies.
@@ -49,6 +59,9 @@ struct RangeArgs {
   // with synthetic edge points (see ExtendFloats).
   bool anchored = false;
   bool smoothed = false;
+  // Known: no value in `points` is below its predecessor (counter functions skip the
+  // reset scan).
+  bool no_resets = false;
 };
 
 // Trims a widened window back to [mint, maxt] with a point exactly at each edge: the last
@@ -68,8 +81,8 @@ class Evaluator {
     int64_t query_end = 0;
     int64_t query_step = 0;  // 0 for instant queries
     std::string_view query;  // the query text, for positions in annotations ("" if unknown)
-    // Samples currently held by the query (all evaluators of one query share it).
-    int64_t* current_samples = nullptr;
+    // Samples currently held by the query (all evaluators and workers of one query share it).
+    std::atomic<int64_t>* current_samples = nullptr;
   };
 
   Evaluator(const Context& ctx, int64_t start, int64_t end, int64_t interval)
@@ -85,9 +98,16 @@ class Evaluator {
   // of `x[5m]` and for functions over ranges).
   Matrix EvalRangeAt(const Expr& e);
 
-  void CheckDeadline();
+  // Thread-safe.
+  void CheckDeadline() const;
+  // Counts `n` more samples held against the query's limit; throws when over it. Also checks
+  // the deadline every 64 calls. Not for parallel workers: they use AddSamplesShared.
   void AddSamples(int64_t n);
-  void ReleaseSamples(int64_t n) { *ctx_.current_samples -= n; }
+  // The same, thread-safe, without the deadline check.
+  void AddSamplesShared(int64_t n) const;
+  void ReleaseSamples(int64_t n) const {
+    ctx_.current_samples->fetch_sub(n, std::memory_order_relaxed);
+  }
   Annotations& annos() { return *ctx_.annos; }
   // " (line:col)" of `e` in the query, as Prometheus appends to annotations.
   std::string PosSuffix(const Expr& e) const;
@@ -119,6 +139,19 @@ class Evaluator {
                             const Expr** vs_for_at);
   Matrix EvalTimestampOfSelector(const Expr& call, const Expr& vs);
   Matrix EvalInfo(const Expr& call);
+
+  // Selected series, each with an iterator to read on any thread.
+  struct SelectedSeries {
+    Labels metric;
+    std::unique_ptr<storage::SampleIterator> it;
+  };
+  std::vector<SelectedSeries> SelectIterators(const Expr& vs, int64_t mint, int64_t maxt,
+                                              const std::string& func = "",
+                                              int64_t range_ms = 0);
+  // Reads the samples in [mint, maxt] into *out (cleared first); throws on a read error.
+  // `drop_stale` leaves out staleness markers. Thread-safe for distinct iterators.
+  static void ReadPoints(storage::SampleIterator& it, int64_t mint, int64_t maxt,
+                         bool drop_stale, std::vector<FPoint>* out);
 
   // Selected series with all their samples that any step may need.
   struct LoadedSeries {
@@ -175,6 +208,10 @@ bool CallRangeFunction(Evaluator& ev, const Expr& call, const RangeArgs& r,
 // `group_hash`, when given, holds each input sample's grouping hash (saves recomputing it).
 Vector Aggregate(Evaluator& ev, const Expr& e, const Vector& in, double param,
                  const std::string& string_param, const std::vector<uint64_t>* group_hash);
+// The aggregation `e` over a whole range at once (see aggregate_matrix.cc), for the
+// operators CanAggregateMatrix accepts; same results as Aggregate per step.
+bool CanAggregateMatrix(const Expr& e);
+Matrix AggregateMatrix(Evaluator& ev, const Expr& e, Matrix in);
 // lsig/rsig: each sample's matching signature (SignatureOf with the node's matching).
 Vector VectorBinop(const Expr& e, const Vector& lhs, const Vector& rhs,
                    const std::vector<uint64_t>& lsig, const std::vector<uint64_t>& rsig);

@@ -5,6 +5,7 @@
 #include <span>
 
 #include "aggregator/promql/engine/evaluator.h"
+#include "common/base/parallel.h"
 
 namespace abhra::promql {
 
@@ -16,11 +17,70 @@ Matrix Evaluator::EvalRangeFunction(const Expr& call, size_t mi) {
     scalar_args[i] = std::get<Matrix>(Eval(*call.args[i]));
   }
   const Expr& arg = Unparen(*call.args[mi]);
+  const std::string& fname = call.str;
+  const bool drop_name = fname != "last_over_time" && fname != "first_over_time";
+  const bool absent_over_time = fname == "absent_over_time";
+  const bool rate_like = fname == "rate" || fname == "increase" || fname == "delta";
+  const bool counter_fn = fname == "rate" || fname == "increase";
+  const int64_t lookback = ctx_.opts->lookback_delta_ms;
   int64_t range = 0;
   const Expr* at_src = nullptr;
-  std::vector<LoadedSeries> series;
   bool anchored = false, smoothed = false;
-  const int64_t lookback = ctx_.opts->lookback_delta_ms;
+
+  // One series' steps: a sliding window over its points. Thread-safe (parallel workers).
+  auto compute = [&](const Labels& metric, std::span<const FPoint> pts, Series* s) {
+    size_t lo = 0, hi = 0;
+    int step = 0;
+    std::vector<FPoint> extended;
+    // Counter resets before each point (prefix counts): windows without one skip the scan.
+    thread_local std::vector<uint32_t> resets;
+    resets.clear();
+    if (counter_fn && !anchored && !smoothed) {
+      resets.resize(pts.size());
+      uint32_t n = 0;
+      for (size_t i = 0; i < pts.size(); ++i) {
+        if (i > 0 && pts[i].f < pts[i - 1].f) ++n;
+        resets[i] = n;
+      }
+    }
+    std::vector<double> sargs(call.args.size(), 0);
+    for (int64_t ts = start_; ts <= end_; ts += interval_, ++step) {
+      int64_t ref = AtTime(*at_src, ts);
+      int64_t from = ref - range;
+      // Window (from, ref], widened by the lookback delta for anchored/smoothed selectors;
+      // ref never decreases from step to step.
+      int64_t lo_t = from - (anchored || smoothed ? lookback : 0);
+      int64_t hi_t = ref + (smoothed ? lookback : 0);
+      while (lo < pts.size() && pts[lo].t <= lo_t) ++lo;
+      if (hi < lo) hi = lo;
+      while (hi < pts.size() && pts[hi].t <= hi_t) ++hi;
+      if (hi <= lo) continue;
+      std::span<const FPoint> window(pts.data() + lo, hi - lo);
+      if ((anchored || smoothed) && !rate_like) {
+        extended = ExtendFloats(window, from, ref, smoothed);
+        if (extended.empty()) continue;
+        window = extended;
+      }
+      for (size_t i = 0; i < call.args.size(); ++i) {
+        if (!scalar_args[i].empty() && step < static_cast<int>(scalar_args[i][0].floats.size())) {
+          sargs[i] = scalar_args[i][0].floats[step].f;
+        }
+      }
+      RangeArgs r;
+      r.points = window;
+      r.anchored = anchored;
+      r.smoothed = smoothed;
+      r.range_start = from;
+      r.range_end = ref;
+      r.range_ms = range;
+      r.metric = &metric;
+      r.no_resets = !resets.empty() && resets[hi - 1] == resets[lo];
+      double v = 0;
+      if (CallRangeFunction(*this, call, r, sargs, ts, &v)) s->floats.push_back({ts, v});
+    }
+  };
+
+  Matrix out;
   if (arg.kind == Expr::Kind::kMatrixSelector) {
     const Expr& vs = *arg.args[0];
     range = arg.range_ms;
@@ -42,74 +102,46 @@ Matrix Evaluator::EvalRangeFunction(const Expr& call, size_t mi) {
     }
     // Anchored/smoothed windows reach past the range: they need raw samples.
     const bool plain = !anchored && !smoothed;
-    series = Select(vs, AtTime(vs, start_) - range + 1 - (anchored || smoothed ? lookback : 0),
-                    AtTime(vs, end_) + (smoothed ? lookback : 0), plain ? call.str : "",
-                    plain ? range : 0);
-    for (LoadedSeries& ls : series) {
-      std::erase_if(ls.points, [](const FPoint& p) { return storage::IsStaleNaN(p.f); });
-    }
+    const int64_t mint = AtTime(vs, start_) - range + 1 - (anchored || smoothed ? lookback : 0);
+    const int64_t maxt = AtTime(vs, end_) + (smoothed ? lookback : 0);
+    std::vector<SelectedSeries> sel =
+        SelectIterators(vs, mint, maxt, plain ? call.str : "", plain ? range : 0);
+    out.resize(sel.size());
+    // Decoding and windowing dominate: series are independent, so workers share them.
+    ParallelFor(sel.size(), kSeriesPerTask, [&](size_t b, size_t e) {
+      std::vector<FPoint> pts;
+      for (size_t i = b; i < e; ++i) {
+        if ((i - b) % 64 == 0) CheckDeadline();
+        ReadPoints(*sel[i].it, mint, maxt, /*drop_stale=*/true, &pts);
+        sel[i].it.reset();
+        AddSamplesShared(static_cast<int64_t>(pts.size()));
+        Series& s = out[i];
+        s.drop_name = drop_name;
+        compute(sel[i].metric, pts, &s);
+        ReleaseSamples(static_cast<int64_t>(pts.size()));
+        AddSamplesShared(static_cast<int64_t>(s.floats.size()));
+        if (!s.floats.empty()) s.metric = std::move(sel[i].metric);
+      }
+    });
+    std::erase_if(out, [](const Series& s) { return s.floats.empty(); });
   } else {
     int64_t offset = 0;
     Matrix m = EvalSubqueryPoints(arg, &range, &offset, &at_src);
-    for (Series& s : m) {
-      LoadedSeries ls;
-      ls.metric = std::move(s.metric);
-      ls.drop_name = s.drop_name;
-      ls.points = std::move(s.floats);
-      series.push_back(std::move(ls));
+    for (Series& in : m) {
+      CheckDeadline();
+      Series s;
+      s.drop_name = drop_name || in.drop_name;
+      compute(in.metric, in.floats, &s);
+      ReleaseSamples(static_cast<int64_t>(in.floats.size()));
+      if (s.floats.empty()) continue;
+      AddSamples(static_cast<int64_t>(s.floats.size()));
+      s.metric = std::move(in.metric);
+      out.push_back(std::move(s));
     }
   }
-  const std::string& fname = call.str;
-  const bool drop_name = fname != "last_over_time" && fname != "first_over_time";
-  const bool absent_over_time = fname == "absent_over_time";
-  Matrix out;
-  std::vector<double> sargs(call.args.size(), 0);
-  for (LoadedSeries& ls : series) {
-    CheckDeadline();
-    Series s;
-    s.drop_name = drop_name || ls.drop_name;
-    const auto& pts = ls.points;
-    size_t lo = 0, hi = 0;
-    int step = 0;
-    std::vector<FPoint> extended;
-    for (int64_t ts = start_; ts <= end_; ts += interval_, ++step) {
-      int64_t ref = AtTime(*at_src, ts);
-      int64_t from = ref - range;
-      // Window (from, ref], widened by the lookback delta for anchored/smoothed selectors;
-      // ref never decreases from step to step.
-      int64_t lo_t = from - (anchored || smoothed ? lookback : 0);
-      int64_t hi_t = ref + (smoothed ? lookback : 0);
-      while (lo < pts.size() && pts[lo].t <= lo_t) ++lo;
-      if (hi < lo) hi = lo;
-      while (hi < pts.size() && pts[hi].t <= hi_t) ++hi;
-      if (hi <= lo) continue;
-      std::span<const FPoint> window(pts.data() + lo, hi - lo);
-      const bool rate_like = fname == "rate" || fname == "increase" || fname == "delta";
-      if ((anchored || smoothed) && !rate_like) {
-        extended = ExtendFloats(window, from, ref, smoothed);
-        if (extended.empty()) continue;
-        window = extended;
-      }
-      for (size_t i = 0; i < call.args.size(); ++i) {
-        if (!scalar_args[i].empty() && step < static_cast<int>(scalar_args[i][0].floats.size())) {
-          sargs[i] = scalar_args[i][0].floats[step].f;
-        }
-      }
-      RangeArgs r;
-      r.points = window;
-      r.anchored = anchored;
-      r.smoothed = smoothed;
-      r.range_start = from;
-      r.range_end = ref;
-      r.range_ms = range;
-      r.metric = &ls.metric;
-      double v = 0;
-      if (CallRangeFunction(*this, call, r, sargs, ts, &v)) s.floats.push_back({ts, v});
-    }
-    ReleaseSamples(static_cast<int64_t>(pts.size()));
-    if (s.floats.empty()) continue;
-    if ((fname == "rate" || fname == "increase") && !absent_over_time) {
-      std::string_view mn = ls.metric.MetricName();
+  if ((fname == "rate" || fname == "increase") && !absent_over_time) {
+    for (const Series& s : out) {
+      std::string_view mn = s.metric.MetricName();
       auto ends = [&](std::string_view suf) {
         return mn.size() >= suf.size() && mn.substr(mn.size() - suf.size()) == suf;
       };
@@ -122,9 +154,6 @@ Matrix Evaluator::EvalRangeFunction(const Expr& call, size_t mi) {
                      PosSuffix(*call.args[mi]));
       }
     }
-    AddSamples(static_cast<int64_t>(s.floats.size()));
-    s.metric = std::move(ls.metric);
-    out.push_back(std::move(s));
   }
   if (absent_over_time) {
     int steps = NumSteps();

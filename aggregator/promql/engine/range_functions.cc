@@ -77,7 +77,7 @@ bool CallRangeFunction(Evaluator& ev, const Expr& call, const RangeArgs& r,
     bool is_rate = n == "rate";
     if (cnt < 2) return false;
     double result = pts[cnt - 1].f - pts[0].f;
-    if (is_counter) {
+    if (is_counter && !r.no_resets) {
       double prev = pts[0].f;
       for (size_t i = 1; i < cnt; ++i) {
         if (pts[i].f < prev) result += prev;

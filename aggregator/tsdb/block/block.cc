@@ -86,6 +86,19 @@ bool XorChunksIterator::Seek(int64_t t) {
   return false;
 }
 
+bool XorChunksIterator::AppendUntil(int64_t maxt, std::vector<storage::Sample>* out) {
+  const int64_t lim = std::min(maxt, maxt_);
+  while (true) {
+    // Positioned on a sample in [mint_, maxt_]: the rest of this chunk in one tight loop.
+    if (it_.AppendUntil(lim, out)) {
+      if (it_.At().t > maxt_) done_ = true;
+      return !done_;
+    }
+    if (!Next()) return false;  // error, or no more chunks
+    if (it_.At().t > maxt) return true;
+  }
+}
+
 namespace {
 
 class BlockSeriesImpl final : public storage::Series {

@@ -71,6 +71,7 @@ class XorChunksIterator final : public storage::SampleIterator {
   bool Seek(int64_t t) override;
   storage::Sample At() const override { return it_.At(); }
   Status Err() const override { return err_; }
+  bool AppendUntil(int64_t maxt, std::vector<storage::Sample>* out) override;
 
  private:
   bool Open(size_t i);

@@ -8,21 +8,29 @@
 namespace abhra::tsdb {
 
 // Reads bits from a byte range it does not own. Reading past the end fails (returns false)
-// and leaves the output unspecified.
+// and leaves the output unspecified. Every read of up to 57 bits is one unaligned 8-byte
+// load at the current byte, shifted into place; only the last 7 bytes take a slower path.
 class BitReader {
  public:
   BitReader() = default;
-  BitReader(const uint8_t* data, size_t len) : p_(data), end_(data + len) {}
+  BitReader(const uint8_t* data, size_t len) : data_(data), len_(len) {}
 
   bool ReadBit(uint64_t* bit) { return ReadBits(1, bit); }
 
   // Reads `n` (1..64) bits into the low bits of *out.
   bool ReadBits(unsigned n, uint64_t* out) {
-    if (n > avail_) Refill();
-    if (n > avail_) return ReadBitsSlow(n, out);
-    *out = (n == 64) ? buf_ : (buf_ >> (64 - n));
-    buf_ = (n == 64) ? 0 : (buf_ << n);
-    avail_ -= n;
+    if (n > 57) return ReadWide(n, out);
+    const size_t byte = pos_ >> 3;
+    uint64_t w;
+    if (byte + 8 <= len_) [[likely]] {
+      std::memcpy(&w, data_ + byte, 8);
+      w = __builtin_bswap64(w);
+    } else {
+      if (pos_ + n > len_ * 8) return false;
+      w = LoadTail(byte);
+    }
+    *out = (w << (pos_ & 7)) >> (64 - n);
+    pos_ += n;
     return true;
   }
 
@@ -34,46 +42,25 @@ class BitReader {
   }
 
  private:
-  // Loads whole bytes into buf_ (left-aligned) while they fit.
-  void Refill() {
-    if (p_ == end_) return;
-    if (avail_ == 0) buf_ = 0;
-    if (end_ - p_ >= 8 && avail_ == 0) {
-      uint64_t v;
-      std::memcpy(&v, p_, 8);
-      buf_ = __builtin_bswap64(v);
-      p_ += 8;
-      avail_ = 64;
-      return;
+  // The bytes from `byte` to the end, left-aligned, zero-padded.
+  uint64_t LoadTail(size_t byte) const {
+    uint64_t w = 0;
+    for (size_t i = byte, shift = 56; i < len_; ++i, shift -= 8) {
+      w |= static_cast<uint64_t>(data_[i]) << shift;
     }
-    while (avail_ <= 56 && p_ < end_) {
-      buf_ |= static_cast<uint64_t>(*p_++) << (56 - avail_);
-      avail_ += 8;
-    }
+    return w;
   }
 
-  bool ReadBitsSlow(unsigned n, uint64_t* out) {
-    uint64_t v = 0;
-    while (n > 0) {
-      if (avail_ == 0) {
-        Refill();
-        if (avail_ == 0) return false;
-      }
-      unsigned take = n < avail_ ? n : avail_;
-      uint64_t part = (take == 64) ? buf_ : (buf_ >> (64 - take));
-      buf_ = (take == 64) ? 0 : (buf_ << take);
-      avail_ -= take;
-      v = (take == 64) ? part : ((v << take) | part);
-      n -= take;
-    }
-    *out = v;
+  bool ReadWide(unsigned n, uint64_t* out) {
+    uint64_t hi, lo;
+    if (!ReadBits(n - 32, &hi) || !ReadBits(32, &lo)) return false;
+    *out = (hi << 32) | lo;
     return true;
   }
 
-  const uint8_t* p_ = nullptr;
-  const uint8_t* end_ = nullptr;
-  uint64_t buf_ = 0;     // pending bits, left-aligned
-  unsigned avail_ = 0;   // valid bits in buf_
+  const uint8_t* data_ = nullptr;
+  size_t len_ = 0;
+  size_t pos_ = 0;  // bits consumed
 };
 
 }  // namespace abhra::tsdb

@@ -298,6 +298,15 @@ bool XorIterator::Next() {
   return ReadValue();
 }
 
+bool XorIterator::AppendUntil(int64_t maxt, std::vector<storage::Sample>* out) {
+  out->reserve(out->size() + (num_total_ - num_read_) + 1);
+  do {
+    if (t_ > maxt) return true;
+    out->push_back({t_, v_});
+  } while (Next());
+  return false;
+}
+
 bool XorIterator::ReadValue() {
   uint64_t bit;
   if (!br_.ReadBit(&bit)) return Fail("value control bit");

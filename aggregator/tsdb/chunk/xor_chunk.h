@@ -78,6 +78,7 @@ class XorIterator final : public storage::SampleIterator {
   bool Seek(int64_t t) override;
   storage::Sample At() const override { return {t_, v_}; }
   Status Err() const override { return err_; }
+  bool AppendUntil(int64_t maxt, std::vector<storage::Sample>* out) override;
 
   uint16_t num_total() const { return num_total_; }
 
