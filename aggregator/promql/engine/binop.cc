@@ -1,6 +1,7 @@
 // Binary operators between vectors and scalars, with Prometheus' matching rules.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
@@ -70,6 +71,27 @@ Labels ResultMetric(const Labels& lhs, const Labels& rhs, const VectorMatching& 
   return out;
 }
 
+// Two series of the "one" side share a signature at a step.
+[[noreturn]] void ThrowDuplicateMatch(const Labels& a, const Labels& b, const VectorMatching& m,
+                                      bool swap) {
+  Labels matched =
+      m.on ? a.Keep(m.matching_labels) : a.Without(m.matching_labels).WithoutMetricName();
+  auto fmt_labels = [](const Labels& l) {
+    std::string s = "{";
+    for (size_t k = 0; k < l.size(); ++k) {
+      if (k) s += ", ";
+      s += l[k].name + "=\"" + EscapeLabelValue(l[k].value) + "\"";
+    }
+    return s + "}";
+  };
+  ThrowExecution(fmt::format(
+      "found duplicate series for the match group {} on the {} hand-side of the operation: "
+      "[{}, {}];many-to-many matching not allowed: matching labels must be unique on one "
+      "side",
+      fmt_labels(matched), swap ? "left" : "right", fmt_labels(std::min(a, b)),
+      fmt_labels(std::max(a, b))));
+}
+
 }  // namespace
 
 double ScalarBinop(TokenOp op, double l, double r) {
@@ -95,25 +117,7 @@ Vector VectorBinop(const Expr& e, const Vector& lhs_in, const Vector& rhs_in,
   std::sort(right.begin(), right.end());
   for (size_t i = 1; i < right.size(); ++i) {
     if (right[i].first != right[i - 1].first) continue;
-    const Sample& rs = rhs[right[i].second];
-    const Sample& other = rhs[right[i - 1].second];
-    Labels matched = m.on ? rs.metric.Keep(m.matching_labels)
-                          : rs.metric.Without(m.matching_labels).WithoutMetricName();
-    auto fmt_labels = [](const Labels& l) {
-      std::string s = "{";
-      for (size_t k = 0; k < l.size(); ++k) {
-        if (k) s += ", ";
-        s += l[k].name + "=\"" + EscapeLabelValue(l[k].value) + "\"";
-      }
-      return s + "}";
-    };
-    ThrowExecution(fmt::format(
-        "found duplicate series for the match group {} on the {} hand-side of the operation: "
-        "[{}, {}];many-to-many matching not allowed: matching labels must be unique on one "
-        "side",
-        fmt_labels(matched), swap ? "left" : "right",
-        fmt_labels(std::min(rs.metric, other.metric)),
-        fmt_labels(std::max(rs.metric, other.metric))));
+    ThrowDuplicateMatch(rhs[right[i].second].metric, rhs[right[i - 1].second].metric, m, swap);
   }
   auto find_right = [&](uint64_t sig) -> int64_t {
     auto it = std::lower_bound(right.begin(), right.end(), std::make_pair(sig, uint32_t{0}));
@@ -241,6 +245,100 @@ Vector SetBinop(const Expr& e, const Vector& lhs, const Vector& rhs,
     default:
       return out;
   }
+}
+
+bool CanBinopMatrix(const Expr& e) {
+  const VectorMatching& m = MatchingOf(e);
+  return !IsSetOp(e.op) && m.card == Cardinality::kOneToOne && !m.fill_left && !m.fill_right;
+}
+
+Matrix BinopMatrix(Evaluator& ev, const Expr& e, Matrix lhs, Matrix rhs) {
+  const VectorMatching& m = MatchingOf(e);
+  const bool drop = ShouldDropMetricName(e.op) || e.return_bool;
+  std::vector<uint64_t> lsig(lhs.size()), rsig(rhs.size());
+  for (size_t i = 0; i < lhs.size(); ++i) lsig[i] = SignatureOf(lhs[i].metric, m.on, m.matching_labels);
+  for (size_t i = 0; i < rhs.size(); ++i) rsig[i] = SignatureOf(rhs[i].metric, m.on, m.matching_labels);
+  std::vector<size_t> lcur(lhs.size(), 0), rcur(rhs.size(), 0);
+  std::vector<uint32_t> lids, rids, prev_rids;           // series present at a step
+  std::vector<std::pair<uint64_t, uint32_t>> right;        // (signature, rhs series), sorted
+  std::vector<uint32_t> matched_at(rhs.size(), UINT32_MAX);  // step a right series last matched
+  Matrix out;
+  std::unordered_map<uint64_t, size_t> pair_out;                       // (li, ri) -> out
+  std::unordered_map<uint64_t, size_t> label_out;                      // labels -> out
+  uint32_t step = 0;
+  for (int64_t ts = ev.start(); ts <= ev.end(); ts += ev.interval(), ++step) {
+    if (step % 16 == 0) ev.CheckDeadline();
+    lids.clear();
+    rids.clear();
+    for (size_t li = 0; li < lhs.size(); ++li) {
+      size_t& c = lcur[li];
+      if (c < lhs[li].floats.size() && lhs[li].floats[c].t == ts) lids.push_back(static_cast<uint32_t>(li));
+    }
+    for (size_t ri = 0; ri < rhs.size(); ++ri) {
+      size_t& c = rcur[ri];
+      if (c < rhs[ri].floats.size() && rhs[ri].floats[c].t == ts) rids.push_back(static_cast<uint32_t>(ri));
+    }
+    for (uint32_t li : lids) ++lcur[li];  // lcur[li] - 1 is this step's point from here on
+    for (uint32_t ri : rids) ++rcur[ri];
+    if (lids.empty() || rids.empty()) continue;
+    // The same right series as at the step before (the common case): already sorted and checked.
+    if (rids != prev_rids) {
+      right.clear();
+      for (uint32_t ri : rids) right.push_back({rsig[ri], ri});
+      std::sort(right.begin(), right.end());
+      for (size_t i = 1; i < right.size(); ++i) {
+        if (right[i].first == right[i - 1].first) {
+          ThrowDuplicateMatch(rhs[right[i].second].metric, rhs[right[i - 1].second].metric, m,
+                              false);
+        }
+      }
+      prev_rids = rids;
+    }
+    int64_t produced = 0;
+    for (uint32_t li : lids) {
+      const double fl = lhs[li].floats[lcur[li] - 1].f;
+      auto it = std::lower_bound(right.begin(), right.end(), std::make_pair(lsig[li], uint32_t{0}));
+      if (it == right.end() || it->first != lsig[li]) continue;
+      const uint32_t ri = it->second;
+      const double fr = rhs[ri].floats[rcur[ri] - 1].f;
+      auto [v, keep] = ElemBinop(e.op, fl, fr);
+      // Checked before comparison filtering, as Prometheus does.
+      if (matched_at[ri] == step) {
+        ThrowExecution(
+            "multiple matches for labels: many-to-one matching must be explicit "
+            "(group_left/group_right)");
+      }
+      matched_at[ri] = step;
+      if (e.return_bool) {
+        v = keep ? 1 : 0;
+      } else if (!keep) {
+        continue;
+      }
+      if (IsComparisonOp(e.op) && !e.return_bool) v = fl;
+      const uint64_t pair = (static_cast<uint64_t>(li) << 32) | ri;
+      auto [pit, added] = pair_out.emplace(pair, 0);
+      if (added) {
+        Labels metric = ResultMetric(lhs[li].metric, rhs[ri].metric, m);
+        auto [lit, new_labels] = label_out.emplace(LabelsKey(metric), out.size());
+        if (new_labels) {
+          Series s;
+          s.metric = std::move(metric);
+          s.drop_name = drop || lhs[li].drop_name;
+          out.push_back(std::move(s));
+        }
+        pit->second = lit->second;
+      }
+      Series& o = out[pit->second];
+      if (!o.floats.empty() && o.floats.back().t == ts) {
+        ThrowExecution("vector cannot contain metrics with the same labelset");
+      }
+      o.floats.push_back({ts, v});
+      ++produced;
+    }
+    ev.AddSamples(produced);
+  }
+  ev.ReleaseSamples(CountPoints(lhs) + CountPoints(rhs));
+  return out;
 }
 
 }  // namespace abhra::promql

@@ -513,6 +513,12 @@ Matrix Evaluator::EvalBinary(const Expr& e) {
       return out;
     });
   }
+  if (lt == ValueType::kVector && rt == ValueType::kVector && start_ != end_ &&
+      CanBinopMatrix(e)) {
+    Matrix lhs = std::move(std::get<Matrix>(Eval(e.lhs())));
+    Matrix rhs = std::move(std::get<Matrix>(Eval(e.rhs())));
+    return BinopMatrix(*this, e, std::move(lhs), std::move(rhs));
+  }
   if (lt == ValueType::kVector && rt == ValueType::kVector) {
     // Matching signatures per input series, computed once.
     std::vector<uint64_t> series_sig[2], step_sig[2];

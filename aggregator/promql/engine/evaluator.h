@@ -48,6 +48,40 @@ struct Annotations {
   std::unique_ptr<std::mutex> mu_ = std::make_unique<std::mutex>();
 };
 
+// Range-vector functions, resolved from their name once per call node.
+enum class RangeFn : uint8_t {
+  kUnknown,
+  kAbsentOverTime,
+  kAvgOverTime,
+  kChanges,
+  kCountOverTime,
+  kDelta,
+  kDeriv,
+  kDoubleExponentialSmoothing,
+  kFirstOverTime,
+  kHoltWinters,
+  kIdelta,
+  kIncrease,
+  kIrate,
+  kLastOverTime,
+  kMadOverTime,
+  kMaxOverTime,
+  kMinOverTime,
+  kPredictLinear,
+  kPresentOverTime,
+  kQuantileOverTime,
+  kRate,
+  kResets,
+  kStddevOverTime,
+  kStdvarOverTime,
+  kSumOverTime,
+  kTsOfFirstOverTime,
+  kTsOfLastOverTime,
+  kTsOfMaxOverTime,
+  kTsOfMinOverTime,
+};
+RangeFn RangeFnOf(std::string_view name);
+
 // A window of raw points for range functions, and where it lies.
 struct RangeArgs {
   std::span<const FPoint> points;  // in (range_start, range_end], no stale markers
@@ -62,6 +96,7 @@ struct RangeArgs {
   // Known: no value in `points` is below its predecessor (counter functions skip the
   // reset scan).
   bool no_resets = false;
+  RangeFn fn = RangeFn::kUnknown;  // kUnknown: resolved from the call's name
 };
 
 // Trims a widened window back to [mint, maxt] with a point exactly at each edge: the last
@@ -212,6 +247,11 @@ Vector Aggregate(Evaluator& ev, const Expr& e, const Vector& in, double param,
 // operators CanAggregateMatrix accepts; same results as Aggregate per step.
 bool CanAggregateMatrix(const Expr& e);
 Matrix AggregateMatrix(Evaluator& ev, const Expr& e, Matrix in);
+// A vector-vector arithmetic or comparison operator with one-to-one matching (no fill) over a
+// whole range at once; the output labels of each matched pair are built once, not per step.
+// Same results and errors as VectorBinop per step. For range evaluations (start < end).
+bool CanBinopMatrix(const Expr& e);
+Matrix BinopMatrix(Evaluator& ev, const Expr& e, Matrix lhs, Matrix rhs);
 // lsig/rsig: each sample's matching signature (SignatureOf with the node's matching).
 Vector VectorBinop(const Expr& e, const Vector& lhs, const Vector& rhs,
                    const std::vector<uint64_t>& lsig, const std::vector<uint64_t>& rsig);
@@ -222,7 +262,7 @@ double ScalarBinop(TokenOp op, double lhs, double rhs);
 
 
 // Kahan–Neumaier summation step, as Prometheus' kahanSumInc.
-inline void KahanSumInc(double inc, double* sum, double* c);
+[[gnu::always_inline]] inline void KahanSumInc(double inc, double* sum, double* c);
 double Quantile(double q, std::vector<double> values);
 // Go's %g formatting of a float64 (annotations quote parameters this way).
 std::string GoFloatG(double v);
@@ -231,7 +271,7 @@ std::string GoFloatG(double v);
 
 #include <cmath>
 namespace abhra::promql {
-inline void KahanSumInc(double inc, double* sum, double* c) {
+[[gnu::always_inline]] inline void KahanSumInc(double inc, double* sum, double* c) {
   double t = *sum + inc;
   if (std::isinf(t)) {
     *c = 0;

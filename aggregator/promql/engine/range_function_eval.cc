@@ -22,6 +22,7 @@ Matrix Evaluator::EvalRangeFunction(const Expr& call, size_t mi) {
   const bool absent_over_time = fname == "absent_over_time";
   const bool rate_like = fname == "rate" || fname == "increase" || fname == "delta";
   const bool counter_fn = fname == "rate" || fname == "increase";
+  const RangeFn fn_id = RangeFnOf(fname);
   const int64_t lookback = ctx_.opts->lookback_delta_ms;
   int64_t range = 0;
   const Expr* at_src = nullptr;
@@ -75,6 +76,7 @@ Matrix Evaluator::EvalRangeFunction(const Expr& call, size_t mi) {
       r.range_ms = range;
       r.metric = &metric;
       r.no_resets = !resets.empty() && resets[hi - 1] == resets[lo];
+      r.fn = fn_id;
       double v = 0;
       if (CallRangeFunction(*this, call, r, sargs, ts, &v)) s->floats.push_back({ts, v});
     }

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <unordered_map>
 
 #include "aggregator/promql/engine/evaluator.h"
 
@@ -12,14 +13,49 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 }  // namespace
 
+RangeFn RangeFnOf(std::string_view name) {
+  static const std::unordered_map<std::string_view, RangeFn> kByName = {
+      {"absent_over_time", RangeFn::kAbsentOverTime},
+      {"avg_over_time", RangeFn::kAvgOverTime},
+      {"changes", RangeFn::kChanges},
+      {"count_over_time", RangeFn::kCountOverTime},
+      {"delta", RangeFn::kDelta},
+      {"deriv", RangeFn::kDeriv},
+      {"double_exponential_smoothing", RangeFn::kDoubleExponentialSmoothing},
+      {"first_over_time", RangeFn::kFirstOverTime},
+      {"holt_winters", RangeFn::kHoltWinters},
+      {"idelta", RangeFn::kIdelta},
+      {"increase", RangeFn::kIncrease},
+      {"irate", RangeFn::kIrate},
+      {"last_over_time", RangeFn::kLastOverTime},
+      {"mad_over_time", RangeFn::kMadOverTime},
+      {"max_over_time", RangeFn::kMaxOverTime},
+      {"min_over_time", RangeFn::kMinOverTime},
+      {"predict_linear", RangeFn::kPredictLinear},
+      {"present_over_time", RangeFn::kPresentOverTime},
+      {"quantile_over_time", RangeFn::kQuantileOverTime},
+      {"rate", RangeFn::kRate},
+      {"resets", RangeFn::kResets},
+      {"stddev_over_time", RangeFn::kStddevOverTime},
+      {"stdvar_over_time", RangeFn::kStdvarOverTime},
+      {"sum_over_time", RangeFn::kSumOverTime},
+      {"ts_of_first_over_time", RangeFn::kTsOfFirstOverTime},
+      {"ts_of_last_over_time", RangeFn::kTsOfLastOverTime},
+      {"ts_of_max_over_time", RangeFn::kTsOfMaxOverTime},
+      {"ts_of_min_over_time", RangeFn::kTsOfMinOverTime},
+  };
+  auto it = kByName.find(name);
+  return it == kByName.end() ? RangeFn::kUnknown : it->second;
+}
+
 bool CallRangeFunction(Evaluator& ev, const Expr& call, const RangeArgs& r,
                        const std::vector<double>& sargs, int64_t ts, double* out) {
-  const std::string& n = call.str;
+  const RangeFn n = r.fn != RangeFn::kUnknown ? r.fn : RangeFnOf(call.str);
   auto pts = r.points;
   const size_t cnt = pts.size();
-  if ((n == "rate" || n == "increase" || n == "delta") && (r.anchored || r.smoothed)) {
+  if ((n == RangeFn::kRate || n == RangeFn::kIncrease || n == RangeFn::kDelta) && (r.anchored || r.smoothed)) {
     // Prometheus' extendedRate over the window widened by the lookback delta.
-    const bool is_counter = n != "delta";
+    const bool is_counter = n != RangeFn::kDelta;
     const bool smoothed = r.smoothed;
     if (cnt == 0) return false;
     size_t last = cnt - 1;
@@ -68,13 +104,13 @@ bool CallRangeFunction(Evaluator& ev, const Expr& call, const RangeArgs& r,
       if (right < prev) correction += prev;
       result += correction;
     }
-    if (n == "rate") result /= static_cast<double>(r.range_ms) / 1000;
+    if (n == RangeFn::kRate) result /= static_cast<double>(r.range_ms) / 1000;
     *out = result;
     return true;
   }
-  if (n == "rate" || n == "increase" || n == "delta") {
-    bool is_counter = n != "delta";
-    bool is_rate = n == "rate";
+  if (n == RangeFn::kRate || n == RangeFn::kIncrease || n == RangeFn::kDelta) {
+    bool is_counter = n != RangeFn::kDelta;
+    bool is_rate = n == RangeFn::kRate;
     if (cnt < 2) return false;
     double result = pts[cnt - 1].f - pts[0].f;
     if (is_counter && !r.no_resets) {
@@ -103,27 +139,27 @@ bool CallRangeFunction(Evaluator& ev, const Expr& call, const RangeArgs& r,
     *out = result * factor;
     return true;
   }
-  if (n == "irate" || n == "idelta") {
+  if (n == RangeFn::kIrate || n == RangeFn::kIdelta) {
     if (cnt < 2) return false;
     const FPoint& last = pts[cnt - 1];
     const FPoint& prev = pts[cnt - 2];
     int64_t interval = last.t - prev.t;
     if (interval == 0) return false;
     double v;
-    if (n == "irate" && last.f < prev.f) {
+    if (n == RangeFn::kIrate && last.f < prev.f) {
       v = last.f;
     } else {
       v = last.f - prev.f;
     }
-    if (n == "irate") v /= static_cast<double>(interval) / 1000;
+    if (n == RangeFn::kIrate) v /= static_cast<double>(interval) / 1000;
     *out = v;
     return true;
   }
-  if (n == "changes" || n == "resets") {
+  if (n == RangeFn::kChanges || n == RangeFn::kResets) {
     double c = 0;
     for (size_t i = 1; i < cnt; ++i) {
       double prev = pts[i - 1].f, cur = pts[i].f;
-      if (n == "changes") {
+      if (n == RangeFn::kChanges) {
         if (!(cur == prev || (std::isnan(cur) && std::isnan(prev)))) c++;
       } else if (cur < prev) {
         c++;
@@ -132,9 +168,9 @@ bool CallRangeFunction(Evaluator& ev, const Expr& call, const RangeArgs& r,
     *out = c;
     return true;
   }
-  if (n == "deriv" || n == "predict_linear") {
+  if (n == RangeFn::kDeriv || n == RangeFn::kPredictLinear) {
     if (cnt < 2) return false;
-    int64_t intercept_time = n == "deriv" ? pts[0].t : ts;
+    int64_t intercept_time = n == RangeFn::kDeriv ? pts[0].t : ts;
     double nn = 0, sx = 0, cx = 0, sy = 0, cy = 0, sxy = 0, cxy = 0, sx2 = 0, cx2 = 0;
     double init_y = pts[0].f;
     bool const_y = true;
@@ -166,14 +202,14 @@ bool CallRangeFunction(Evaluator& ev, const Expr& call, const RangeArgs& r,
       slope = cov / var;
       intercept = sy / nn - slope * sx / nn;
     }
-    if (n == "deriv") {
+    if (n == RangeFn::kDeriv) {
       *out = slope;
     } else {
       *out = slope * sargs[1] + intercept;
     }
     return true;
   }
-  if (n == "double_exponential_smoothing" || n == "holt_winters") {
+  if (n == RangeFn::kDoubleExponentialSmoothing || n == RangeFn::kHoltWinters) {
     double sf = sargs[1], tf = sargs[2];
     if (sf <= 0 || sf >= 1) {
       ThrowExecution(fmt::format("invalid smoothing factor. Expected: 0 < sf < 1, got: {:f}", sf));
@@ -194,13 +230,13 @@ bool CallRangeFunction(Evaluator& ev, const Expr& call, const RangeArgs& r,
     return true;
   }
   if (cnt == 0) return false;
-  if (n == "sum_over_time") {
+  if (n == RangeFn::kSumOverTime) {
     double s = 0, c = 0;
     for (const FPoint& p : pts) KahanSumInc(p.f, &s, &c);
     *out = s + c;
     return true;
   }
-  if (n == "avg_over_time") {
+  if (n == RangeFn::kAvgOverTime) {
     double sum = pts[0].f, count = 1, mean = 0, kc = 0;
     bool incremental = false;
     for (size_t i = 1; i < cnt; ++i) {
@@ -231,49 +267,50 @@ bool CallRangeFunction(Evaluator& ev, const Expr& call, const RangeArgs& r,
     *out = incremental ? mean + kc : sum / count + kc / count;
     return true;
   }
-  if (n == "count_over_time") {
+  if (n == RangeFn::kCountOverTime) {
     *out = static_cast<double>(cnt);
     return true;
   }
-  if (n == "present_over_time" || n == "absent_over_time") {
+  if (n == RangeFn::kPresentOverTime || n == RangeFn::kAbsentOverTime) {
     *out = 1;
     return true;
   }
-  if (n == "last_over_time") {
+  if (n == RangeFn::kLastOverTime) {
     *out = pts[cnt - 1].f;
     return true;
   }
-  if (n == "first_over_time") {
+  if (n == RangeFn::kFirstOverTime) {
     *out = pts[0].f;
     return true;
   }
-  if (n == "ts_of_last_over_time") {
+  if (n == RangeFn::kTsOfLastOverTime) {
     *out = static_cast<double>(pts[cnt - 1].t) / 1000;
     return true;
   }
-  if (n == "ts_of_first_over_time") {
+  if (n == RangeFn::kTsOfFirstOverTime) {
     *out = static_cast<double>(pts[0].t) / 1000;
     return true;
   }
-  if (n == "max_over_time" || n == "min_over_time" || n == "ts_of_max_over_time" ||
-      n == "ts_of_min_over_time") {
-    bool is_max = n == "max_over_time" || n == "ts_of_max_over_time";
+  if (n == RangeFn::kMaxOverTime || n == RangeFn::kMinOverTime || n == RangeFn::kTsOfMaxOverTime ||
+      n == RangeFn::kTsOfMinOverTime) {
+    bool is_max = n == RangeFn::kMaxOverTime || n == RangeFn::kTsOfMaxOverTime;
+    const bool ts_of = n == RangeFn::kTsOfMaxOverTime || n == RangeFn::kTsOfMinOverTime;
     double best = pts[0].f;
     int64_t best_t = pts[0].t;
     for (size_t i = 1; i < cnt; ++i) {
       double f = pts[i].f;
       bool better = is_max ? (f > best || std::isnan(best)) : (f < best || std::isnan(best));
-      if (better || (!std::isnan(f) && f == best && n.starts_with("ts_of"))) {
+      if (better || (!std::isnan(f) && f == best && ts_of)) {
         if (better || f == best) {
           best = f;
           best_t = pts[i].t;
         }
       }
     }
-    *out = n.starts_with("ts_of") ? static_cast<double>(best_t) / 1000 : best;
+    *out = ts_of ? static_cast<double>(best_t) / 1000 : best;
     return true;
   }
-  if (n == "stddev_over_time" || n == "stdvar_over_time") {
+  if (n == RangeFn::kStddevOverTime || n == RangeFn::kStdvarOverTime) {
     double count = 0, mean = 0, cmean = 0, aux = 0, caux = 0;
     for (const FPoint& p : pts) {
       count++;
@@ -282,10 +319,10 @@ bool CallRangeFunction(Evaluator& ev, const Expr& call, const RangeArgs& r,
       KahanSumInc(delta * (p.f - (mean + cmean)), &aux, &caux);
     }
     double var = (aux + caux) / count;
-    *out = n == "stddev_over_time" ? std::sqrt(var) : var;
+    *out = n == RangeFn::kStddevOverTime ? std::sqrt(var) : var;
     return true;
   }
-  if (n == "quantile_over_time") {
+  if (n == RangeFn::kQuantileOverTime) {
     double q = sargs[0];
     if (std::isnan(q) || q < 0 || q > 1) {
       ev.annos().Warn(fmt::format("quantile value should be between 0 and 1, got {}",
@@ -296,7 +333,7 @@ bool CallRangeFunction(Evaluator& ev, const Expr& call, const RangeArgs& r,
     *out = Quantile(q, std::move(vals));
     return true;
   }
-  if (n == "mad_over_time") {
+  if (n == RangeFn::kMadOverTime) {
     std::vector<double> vals;
     for (const FPoint& p : pts) {
       if (std::isnan(p.f)) {
@@ -310,7 +347,7 @@ bool CallRangeFunction(Evaluator& ev, const Expr& call, const RangeArgs& r,
     *out = Quantile(0.5, std::move(vals));
     return true;
   }
-  ThrowExecution("function \"" + n + "\" is not supported");
+  ThrowExecution("function \"" + call.str + "\" is not supported");
 }
 
 }  // namespace abhra::promql
