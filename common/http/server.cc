@@ -271,10 +271,11 @@ class Session final : public Connection {
   beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
 
   // TLS port: the first bytes tell a TLS ClientHello from plain HTTP. The whole handshake
-  // must finish within read_timeout.
+  // must finish within the time a request has for its header, so silent or slow handshakes
+  // cannot hold connection slots.
   void DetectTls() {
     state_ = State::kReading;
-    Tcp().expires_after(server_->options.read_timeout);
+    Tcp().expires_after(std::min(server_->options.header_timeout, server_->options.read_timeout));
     beast::async_detect_ssl(Tcp(), buffer_, [self = Self()](error_code ec, bool is_tls) {
       self->OnDetected(ec, is_tls);
     });
@@ -318,7 +319,6 @@ class Session final : public Connection {
     tls_up_ = true;
     WaitForRequest();
   }
-
 
   void WaitForRequest() {
     if (server_->shutting_down.load()) {

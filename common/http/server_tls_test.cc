@@ -132,6 +132,22 @@ TEST_F(ServerTlsTest, BrokenHandshakesAreClosedAndServingGoesOn) {
   EXPECT_EQ(tls->status, 200);
 }
 
+TEST_F(ServerTlsTest, SilentAndStalledHandshakesAreCutOffAtTheHeaderTimeout) {
+  ServerOptions opts = TlsOptions();
+  opts.header_timeout = milliseconds(200);
+  ASSERT_NO_FATAL_FAILURE(StartServer(opts));
+  auto silent = TestConnection::Connect(server_->port());
+  ASSERT_TRUE(silent.ok());
+  auto stalled = TestConnection::Connect(server_->port());
+  ASSERT_TRUE(stalled.ok());
+  ASSERT_TRUE((*stalled)->Send(std::string("\x16\x03\x01\x02\x00\x01", 6)).ok());
+  EXPECT_TRUE((*silent)->WaitForClose(milliseconds(5000)));
+  EXPECT_TRUE((*stalled)->WaitForClose(milliseconds(5000)));
+  auto tls = FetchTls(server_->port(), Client(), "GET", "/hello");
+  ASSERT_TRUE(tls.ok()) << tls.status().ToString();
+  EXPECT_EQ(tls->status, 200);
+}
+
 TEST_F(ServerTlsTest, OnlyTls12AndLaterAreAccepted) {
   ASSERT_NO_FATAL_FAILURE(StartServer(TlsOptions()));
   TlsClientOptions old = Client();
