@@ -13,36 +13,14 @@
 
 #include "aggregator/incidents/incident_log.h"
 #include "aggregator/incidents/incident_store.h"
-
-namespace {
-
-std::string* g_dir = nullptr;
-
-void RemoveDir() {
-  if (g_dir) {
-    std::error_code ec;
-    std::filesystem::remove_all(*g_dir, ec);
-  }
-}
-
-const std::string& Dir() {
-  if (!g_dir) {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "abhra-fuzz-inc-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) std::abort();
-    g_dir = new std::string(tmpl);
-    std::atexit(RemoveDir);
-  }
-  return *g_dir;
-}
-
-}  // namespace
+#include "tests/fuzz/fuzz_temp_dir.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace abhra::incidents;
   std::string_view in(reinterpret_cast<const char*>(data), size);
 
   IncidentStoreOptions opts;
-  opts.path = Dir() + "/incidents.log";
+  opts.path = abhra::fuzz::PrivateTempDir("abhra-fuzz-inc") + "/incidents.log";
   opts.max_incidents = 8;
   std::error_code ec;
   std::filesystem::remove(opts.path, ec);

@@ -1,6 +1,7 @@
 // Fuzzes WAL replay: the input is written as segment 00000000 of a WAL directory in a
 // private temp dir and replayed (with repair, which may truncate the file: it is rewritten
-// on every run). Every record replayed is decoded as series/samples.
+// on every run; for inputs of odd size corruption is cut off too). Every record replayed is
+// decoded as series/samples.
 #include <unistd.h>
 
 #include <cstddef>
@@ -15,34 +16,12 @@
 #include "aggregator/tsdb/wal/records.h"
 #include "aggregator/tsdb/wal/wal_format.h"
 #include "aggregator/tsdb/wal/wal_reader.h"
+#include "tests/fuzz/fuzz_temp_dir.h"
 #include "tests/fuzz/fuzz_util.h"
-
-namespace {
-
-std::string* g_dir = nullptr;
-
-void RemoveDir() {
-  if (g_dir) {
-    std::error_code ec;
-    std::filesystem::remove_all(*g_dir, ec);
-  }
-}
-
-const std::string& WalDir() {
-  if (!g_dir) {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "abhra-fuzz-wal-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) std::abort();
-    g_dir = new std::string(tmpl);
-    std::atexit(RemoveDir);
-  }
-  return *g_dir;
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace abhra::tsdb;
-  const std::string& dir = WalDir();
+  const std::string& dir = abhra::fuzz::PrivateTempDir("abhra-fuzz-wal");
   std::string path = dir + "/" + SegmentName(0);
   FILE* f = std::fopen(path.c_str(), "wb");
   if (!f) std::abort();
@@ -50,6 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::fclose(f);
 
   WalReplayStats stats;
+  WalReplayOptions options;
+  options.repair_corruption = (size & 1) != 0;  // odd sizes: corruption is cut off (CutWal)
   std::vector<RefSample> samples;
   uint64_t h = 0;
   abhra::Status st = ReplayWal(
@@ -68,7 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         }
         return abhra::Status::Ok();
       },
-      &stats);
+      &stats, options);
   if (st.ok() && stats.bytes > size) std::abort();
   volatile uint64_t sink = h;
   (void)sink;

@@ -1,12 +1,13 @@
 // Writes the binary seed inputs of the fuzz corpora (tests/fuzz/corpus/) with the project's
-// own encoders: remote-write 1.0/2.0 requests (raw protobuf and snappy bodies) and a small
-// WAL segment. Run from the fuzz build: make_seeds <repo>/tests/fuzz/corpus
+// own encoders: remote-write 1.0/2.0 requests (raw protobuf and snappy bodies), a small
+// WAL segment and block index files. Run from the fuzz build: make_seeds <repo>/tests/fuzz/corpus
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
 
+#include "aggregator/tsdb/index/index_writer.h"
 #include "aggregator/tsdb/wal/records.h"
 #include "aggregator/tsdb/wal/wal.h"
 #include "aggregator/tsdb/wal/wal_format.h"
@@ -94,5 +95,21 @@ int main(int argc, char** argv) {
   std::string seg((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   WriteFile(corpus / "wal_reader" / "series_and_samples", seg);
   fs::remove_all(tmp);
+
+  // Block indexes: three series (shared and distinct label values, several chunks), and one.
+  // EncodeIndex wants the series sorted by labels.
+  std::vector<tsdb::IndexSeries> idx(3);
+  idx[0].labels = Labels{{"__name__", "probe_duration_seconds"}, {"target", "web"}};
+  idx[0].chunks = {{1700000000000, 1700000000000, 8}};
+  idx[1].labels = Labels{{"__name__", "up"}, {"env", "prod"}, {"job", "probe"}};
+  idx[1].chunks = {{1700000000000, 1700000119000, 40}, {1700000120000, 1700000239000, 90}};
+  idx[2].labels = Labels{{"__name__", "up"}, {"env", "staging"}, {"job", "probe"}};
+  idx[2].chunks = {{1700000000000, 1700000239000, 150}};
+  auto three = tsdb::EncodeIndex(idx, nullptr);
+  std::vector<tsdb::IndexSeries> first(idx.begin() + 1, idx.begin() + 2);
+  auto one = tsdb::EncodeIndex(first, nullptr);
+  if (!three.ok() || !one.ok()) return 1;
+  WriteFile(corpus / "index_reader" / "three_series", *three);
+  WriteFile(corpus / "index_reader" / "one_series", *one);
   return 0;
 }
