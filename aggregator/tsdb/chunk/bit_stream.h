@@ -18,7 +18,7 @@ class BitReader {
   bool ReadBit(uint64_t* bit) { return ReadBits(1, bit); }
 
   // Reads `n` (1..64) bits into the low bits of *out.
-  bool ReadBits(unsigned n, uint64_t* out) {
+  [[gnu::always_inline]] bool ReadBits(unsigned n, uint64_t* out) {
     if (n > 57) return ReadWide(n, out);
     const size_t byte = pos_ >> 3;
     uint64_t w;

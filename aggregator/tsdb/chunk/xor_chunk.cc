@@ -300,11 +300,88 @@ bool XorIterator::Next() {
 
 bool XorIterator::AppendUntil(int64_t maxt, std::vector<storage::Sample>* out) {
   out->reserve(out->size() + (num_total_ - num_read_) + 1);
-  do {
+  // The first two samples carry varint headers: the general path.
+  while (num_read_ < 2) {
     if (t_ > maxt) return true;
     out->push_back({t_, v_});
-  } while (Next());
-  return false;
+    if (!Next()) return false;
+  }
+  if (t_ > maxt) return true;
+  out->push_back({t_, v_});
+  if (!err_.ok()) return false;
+  // Steady state, the same decoding as Next()/ReadValue() with the state in locals.
+  BitReader br = br_;
+  int64_t t = t_;
+  uint64_t tdelta = tdelta_;
+  uint64_t vbits = DoubleToBits(v_);
+  unsigned leading = leading_, trailing = trailing_;
+  uint16_t read = num_read_;
+  const uint16_t total = num_total_;
+  bool beyond = false;
+  const char* failed = nullptr;
+  while (read < total) {
+    uint64_t b;
+    if (!br.ReadBits(1, &b)) { failed = "timestamp bucket"; break; }
+    if (b != 0) {
+      unsigned sz = 0;
+      int64_t dod = 0;
+      if (!br.ReadBits(1, &b)) { failed = "timestamp bucket"; break; }
+      if (b == 0) {
+        sz = 14;
+      } else {
+        if (!br.ReadBits(1, &b)) { failed = "timestamp bucket"; break; }
+        if (b == 0) {
+          sz = 17;
+        } else {
+          if (!br.ReadBits(1, &b)) { failed = "timestamp bucket"; break; }
+          if (b == 0) {
+            sz = 20;
+          } else {
+            if (!br.ReadBits(64, &b)) { failed = "timestamp delta-of-delta"; break; }
+            dod = static_cast<int64_t>(b);
+          }
+        }
+      }
+      if (sz != 0) {
+        if (!br.ReadBits(sz, &b)) { failed = "timestamp delta-of-delta"; break; }
+        if (b > (uint64_t{1} << (sz - 1))) b -= uint64_t{1} << sz;
+        dod = static_cast<int64_t>(b);
+      }
+      tdelta += static_cast<uint64_t>(dod);
+    }
+    t = static_cast<int64_t>(static_cast<uint64_t>(t) + tdelta);
+    if (!br.ReadBits(1, &b)) { failed = "value control bit"; break; }
+    if (b != 0) {
+      if (!br.ReadBits(1, &b)) { failed = "value control bit"; break; }
+      if (b != 0) {
+        if (!br.ReadBits(11, &b)) { failed = "value leading zeros"; break; }
+        leading = static_cast<unsigned>(b >> 6);
+        unsigned mbits = static_cast<unsigned>(b & 63);
+        if (mbits == 0) mbits = 64;
+        if (leading + mbits > 64) { failed = "value (bad significant bits)"; break; }
+        trailing = 64 - leading - mbits;
+      }
+      unsigned mbits = 64u - leading - trailing;
+      if (mbits == 0 || mbits > 64) { failed = "value (bad leading/trailing)"; break; }
+      if (!br.ReadBits(mbits, &b)) { failed = "value bits"; break; }
+      vbits ^= trailing >= 64 ? 0 : (b << trailing);
+    }
+    ++read;
+    if (t > maxt) {
+      beyond = true;
+      break;
+    }
+    out->push_back({t, BitsToDouble(vbits)});
+  }
+  br_ = br;
+  t_ = t;
+  tdelta_ = tdelta;
+  v_ = BitsToDouble(vbits);
+  leading_ = static_cast<uint8_t>(leading);
+  trailing_ = static_cast<uint8_t>(trailing);
+  num_read_ = read;
+  if (failed != nullptr) return Fail(failed);
+  return beyond;
 }
 
 bool XorIterator::ReadValue() {

@@ -178,5 +178,50 @@ TEST(XorChunkTest, TruncatedBytesAreCorruption) {
   EXPECT_FALSE(XorChunk::FromBytes(std::vector<uint8_t>{0x00}).ok());
 }
 
+// The bulk reader (AppendUntil, the query path) decodes exactly what Next() does: the same
+// samples up to any bound, the same position after it, the same error on damaged bytes.
+TEST(XorChunkTest, AppendUntilMatchesNext) {
+  std::mt19937_64 rng(11);
+  for (int round = 0; round < 300; ++round) {
+    XorChunk c;
+    int64_t t = static_cast<int64_t>(rng() % 1'000'000'000);
+    double v = 0;
+    int n = 1 + static_cast<int>(rng() % 200);
+    for (int i = 0; i < n; ++i) {
+      c.Append(t, v);
+      t += rng() % 8 == 0 ? static_cast<int64_t>(rng() % 5'000'000) : 15000 + static_cast<int64_t>(rng() % 7);
+      v = rng() % 3 == 0 ? std::bit_cast<double>(rng()) : v + static_cast<double>(rng() % 10);
+    }
+    std::vector<uint8_t> bytes(c.Bytes().begin(), c.Bytes().end());
+    if (round % 3 == 0) bytes.resize(2 + rng() % (bytes.size() - 1));  // damaged: cut short
+    Status want_err;
+    std::vector<Sample> all = Decode(bytes, &want_err);
+    if (all.empty()) continue;
+    int64_t maxt = all[rng() % all.size()].t + static_cast<int64_t>(rng() % 3);
+    XorIterator it(bytes);
+    ASSERT_TRUE(it.Next());
+    std::vector<Sample> got;
+    bool beyond = it.AppendUntil(maxt, &got);
+    std::vector<Sample> want;
+    for (const Sample& s : all) {
+      if (s.t <= maxt) want.push_back(s);
+    }
+    ExpectSameBits(want, got);
+    EXPECT_EQ(beyond, want.size() < all.size()) << "round " << round;
+    if (beyond) {
+      EXPECT_EQ(it.At().t, all[want.size()].t);
+      // Reading on with Next() continues where the bulk read stopped.
+      std::vector<Sample> rest = {it.At()};
+      while (it.Next()) rest.push_back(it.At());
+      ExpectSameBits(std::vector<Sample>(all.begin() + static_cast<long>(want.size()), all.end()), rest);
+    }
+    if (!beyond || !want_err.ok()) {
+      while (it.Next()) {
+      }
+      EXPECT_EQ(it.Err().ToString(), want_err.ToString()) << "round " << round;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace abhra::tsdb
