@@ -9,6 +9,10 @@
 namespace abhra::aggregator {
 
 Status AggregatorApp::InitAccess() {
+  // A bad certificate or key is reported before the TSDB is opened (WAL replay can be long).
+  if (Status tls = http::CheckTlsOptions(options_.http); !tls.ok()) {
+    return tls.WithContext("cannot start the HTTP server");
+  }
   const AggregatorConfig& config = options_.config;
   std::vector<auth::TenantToken> tenant_tokens;
   bool writes_guarded = false;

@@ -209,6 +209,14 @@ TEST_F(AppSecurityTest, AuthConfigurationErrorsStopTheStartWithoutShowingTokens)
   ASSERT_FALSE(b.ok());
   EXPECT_NE(b.status().message().find("absent.token"), std::string::npos) << b.status().message();
 
+  AggregatorOptions bad_cert = Options();
+  bad_cert.http.tls_cert_file = WriteFile("not-a-cert.pem", "not a certificate");
+  bad_cert.http.tls_key_file = WriteFile("not-a-key.pem", "not a key");
+  auto d = AggregatorApp::Start(bad_cert);
+  ASSERT_FALSE(d.ok());
+  EXPECT_NE(d.status().message().find("not-a-cert.pem"), std::string::npos)
+      << d.status().message();
+
   AggregatorOptions shared = GuardedOptions();
   shared.config.auth.read_token_file = WriteFile("shared.token", kTenantToken);
   auto c = AggregatorApp::Start(shared);

@@ -708,6 +708,11 @@ std::vector<std::shared_ptr<Connection>> Server::Impl::Snapshot() {
   return out;
 }
 
+Status CheckTlsOptions(const ServerOptions& options) {
+  if (options.tls_cert_file.empty() && options.tls_key_file.empty()) return Status::Ok();
+  return MakeTlsContext(options.tls_cert_file, options.tls_key_file).status();
+}
+
 Result<std::unique_ptr<Server>> Server::Start(ServerOptions options, const Router* router) {
   if (router == nullptr) return Status::InvalidArgument("http server needs a router");
   if (options.handler_threads < 1) {

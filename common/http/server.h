@@ -63,6 +63,10 @@ struct ServerOptions {
   std::string tls_key_file;   // PEM: its private key (unencrypted)
 };
 
+// Loads the TLS certificate and key of `options` as Server::Start() would, so a program can
+// refuse a bad pair before slow start-up work; OK when TLS is off.
+Status CheckTlsOptions(const ServerOptions& options);
+
 class Server {
  public:
   // Binds, listens and starts serving `router`. IOError when the address cannot be bound,

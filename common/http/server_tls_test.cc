@@ -191,6 +191,8 @@ TEST_F(ServerTlsTest, ShutdownClosesIdleTlsConnections) {
 }
 
 TEST_F(ServerTlsTest, BadCertificateOptionsAreClearErrors) {
+  EXPECT_TRUE(CheckTlsOptions(TlsOptions()).ok());
+  EXPECT_TRUE(CheckTlsOptions(ServerOptions{}).ok()) << "plain HTTP";
   ServerOptions only_cert = TlsOptions();
   only_cert.tls_key_file.clear();
   auto s1 = Server::Start(only_cert, &router_);
@@ -207,6 +209,7 @@ TEST_F(ServerTlsTest, BadCertificateOptionsAreClearErrors) {
 
   ServerOptions mismatch = TlsOptions();
   mismatch.tls_key_file = certs_->client_key;
+  EXPECT_FALSE(CheckTlsOptions(mismatch).ok());
   auto s3 = Server::Start(mismatch, &router_);
   ASSERT_FALSE(s3.ok());
   EXPECT_NE(s3.status().message().find(certs_->client_key), std::string::npos)
