@@ -3,7 +3,8 @@
 # VictoriaMetrics in one run, then one table with ratios to each peer (bench/compare.py).
 #
 # Env: BENCH_TMP (payloads, data dirs, results; default /tmp/abhra-bench), SIZES ("10k 100k"),
-#      RUNS (1), PEERS ("abhra prometheus victoriametrics"), C (sender concurrency, 4).
+#      RUNS (1), PEERS ("abhra prometheus victoriametrics"), C (sender concurrency, 4),
+#      SKIP_PROBE / SKIP_MICRO / SKIP_30D (1 leaves out the probe, micro and 30-day benches).
 # Needs ../shared/bench beside the repository (the harness and workload generator).
 set -euo pipefail
 BUILD_DIR=${1:-build}
@@ -56,3 +57,24 @@ for size in $SIZES; do
   done
 done
 /usr/bin/python3 "$ROOT/bench/compare.py" "${labels[@]}" | tee "$RESULTS/COMPARE.md"
+
+# The probe next to blackbox_exporter (checks per CPU-second against the same nginx), then the
+# microbenchmarks of the hot paths. SKIP_PROBE=1 / SKIP_MICRO=1 leave them out.
+BIN="$ROOT/$BUILD_DIR/bin"
+if [ "${SKIP_PROBE:-0}" != 1 ]; then
+  echo "bench: abhra-probe vs blackbox_exporter"
+  "$BIN/abhra-probe-bench" --checks "${PROBE_CHECKS:-20000}" --targets 1000 | tee "$RESULTS/PROBE.md"
+fi
+if [ "${SKIP_30D:-0}" != 1 ]; then
+  echo "bench: a 30-day PromQL panel on raw vs 1h-downsampled data"
+  "$BIN/abhra-db-bench" 30d "$BENCH_TMP/30d" 2>/dev/null | tee "$RESULTS/30D.md"
+  "$BIN/abhra-query-30d-bench" "$BENCH_TMP/30d" 2>/dev/null | tee -a "$RESULTS/30D.md"
+fi
+if [ "${SKIP_MICRO:-0}" != 1 ]; then
+  for b in codec_bench tsdb_bench promql_engine_bench; do
+    if [ -x "$BIN/$b" ]; then
+      echo "bench: $b"
+      "$BIN/$b" --benchmark_min_time=0.2 | tee "$RESULTS/$b.txt"
+    fi
+  done
+fi
