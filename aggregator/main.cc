@@ -103,9 +103,10 @@ int main(int argc, char** argv) {
                  "senders retry. 0 = unlimited.")
       ->capture_default_str();
   cli.add_option("--ingest.max-inflight-bytes", ingest_max_inflight_bytes,
-                 "Body bytes (Content-Length) of the remote-write requests accepted at once; "
-                 "a request that would exceed it gets 503 with Retry-After (one request alone "
-                 "is always accepted). 0 = unlimited.")
+                 "Bytes of the remote-write requests accepted at once: bodies (Content-Length) "
+                 "plus, while one is decoded and stored, its decoded size. A request that "
+                 "would exceed it gets 503 with Retry-After (one request alone is always "
+                 "accepted). 0 = unlimited.")
       ->capture_default_str();
   cli.add_option("--query.max-concurrency", query_max_concurrency,
                  "PromQL queries evaluated at once; further ones wait for a slot until their "

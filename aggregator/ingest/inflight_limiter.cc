@@ -50,19 +50,38 @@ Result<InflightLease> InflightLimiter::TryAcquire(size_t bytes) {
         "of {} (--ingest.max-inflight-bytes)",
         bytes_before, bytes, limits_.max_bytes));
   }
-  if (requests_gauge_ != nullptr) {
-    requests_gauge_->Increment();
-    bytes_gauge_->Increment(static_cast<double>(bytes));
-  }
-  return InflightLease(static_cast<void*>(this),
-                       [bytes](void* self) { static_cast<InflightLimiter*>(self)->Release(bytes); });
+  return Lease(1, bytes);
 }
 
-void InflightLimiter::Release(size_t bytes) {
-  bytes_.fetch_sub(bytes, std::memory_order_acq_rel);
-  requests_.fetch_sub(1, std::memory_order_acq_rel);
+Result<InflightLease> InflightLimiter::TryAcquireMore(size_t bytes) {
+  size_t bytes_before = bytes_.fetch_add(bytes, std::memory_order_acq_rel);
+  if (limits_.max_bytes > 0 && bytes_before + bytes > limits_.max_bytes &&
+      requests_.load(std::memory_order_acquire) > 1) {
+    bytes_.fetch_sub(bytes, std::memory_order_acq_rel);
+    if (rejected_bytes_ != nullptr) rejected_bytes_->Increment();
+    return Status::ResourceExhausted(fmt::format(
+        "too many remote-write bytes in flight: {} + this request's {} decoded bytes would "
+        "exceed the limit of {} (--ingest.max-inflight-bytes)",
+        bytes_before, bytes, limits_.max_bytes));
+  }
+  return Lease(0, bytes);
+}
+
+InflightLease InflightLimiter::Lease(size_t requests, size_t bytes) {
   if (requests_gauge_ != nullptr) {
-    requests_gauge_->Decrement();
+    requests_gauge_->Increment(static_cast<double>(requests));
+    bytes_gauge_->Increment(static_cast<double>(bytes));
+  }
+  return InflightLease(static_cast<void*>(this), [requests, bytes](void* self) {
+    static_cast<InflightLimiter*>(self)->Release(requests, bytes);
+  });
+}
+
+void InflightLimiter::Release(size_t requests, size_t bytes) {
+  bytes_.fetch_sub(bytes, std::memory_order_acq_rel);
+  requests_.fetch_sub(requests, std::memory_order_acq_rel);
+  if (requests_gauge_ != nullptr) {
+    requests_gauge_->Decrement(static_cast<double>(requests));
     bytes_gauge_->Decrement(static_cast<double>(bytes));
   }
 }

@@ -43,6 +43,28 @@ TEST(InflightLimiterTest, ByteLimitCountsBodiesButAdmitsALoneRequestOfAnySize) {
   EXPECT_EQ(limiter.requests(), 1u);
 }
 
+TEST(InflightLimiterTest, MoreBytesForAnAdmittedRequestCountOnlyBytes) {
+  InflightLimiter limiter({.max_requests = 2, .max_bytes = 100}, nullptr);
+  auto a = limiter.TryAcquire(10);
+  ASSERT_TRUE(a.ok());
+  // Alone in flight: its decoded bytes are granted whatever their size.
+  auto decoded = limiter.TryAcquireMore(500);
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(limiter.requests(), 1u);
+  EXPECT_EQ(limiter.bytes(), 510u);
+  decoded->reset();
+  auto b = limiter.TryAcquire(10);
+  ASSERT_TRUE(b.ok());
+  auto more = limiter.TryAcquireMore(50);
+  ASSERT_TRUE(more.ok());
+  auto too_much = limiter.TryAcquireMore(31);  // 70 + 31 > 100 with two requests in flight
+  ASSERT_FALSE(too_much.ok());
+  EXPECT_NE(too_much.status().message().find("decoded bytes"), std::string::npos);
+  more->reset();
+  EXPECT_EQ(limiter.bytes(), 20u);
+  EXPECT_EQ(limiter.requests(), 2u);
+}
+
 TEST(InflightLimiterTest, UnlimitedByDefaultAndMetricsFollowTheCounts) {
   prometheus::Registry registry;
   InflightLimiter limiter({}, &registry);

@@ -10,6 +10,7 @@
 #include "aggregator/tsdb/head/head.h"
 #include "common/base/logging.h"
 #include "common/remote/protocol.h"
+#include "common/remote/snappy_block.h"
 #include "common/remote/write_request_decoder.h"
 
 namespace abhra::ingest {
@@ -39,6 +40,28 @@ struct Scratch {
   std::vector<storage::Sample> samples;
   std::vector<LabelView> labels;  // series whose labels we extend (env from THANOS-TENANT)
   std::vector<tsdb::SeriesSamples> batch;
+
+  size_t CapacityBytes() const {
+    const remote::DecodedWriteRequest& d = decoded;
+    return d.buffer.capacity() + d.labels.capacity() * sizeof(LabelView) +
+           d.samples.capacity() * sizeof(remote::SampleValue) +
+           d.series.capacity() * sizeof(remote::SeriesView) +
+           d.symbols.capacity() * sizeof(std::string_view) +
+           samples.capacity() * sizeof(storage::Sample) + labels.capacity() * sizeof(LabelView) +
+           batch.capacity() * sizeof(tsdb::SeriesSamples);
+  }
+};
+
+// Scratch kept by a worker between requests: beyond this, it is freed after the request, so
+// one huge request does not stay resident on every worker that ever handled one.
+constexpr size_t kMaxKeptScratchBytes = 64u << 20;
+
+// Frees the worker's scratch on scope exit when it grew beyond kMaxKeptScratchBytes.
+struct ScratchTrim {
+  Scratch* s;
+  ~ScratchTrim() {
+    if (s->CapacityBytes() > kMaxKeptScratchBytes) *s = Scratch();
+  }
 };
 
 }  // namespace
@@ -139,8 +162,21 @@ void RemoteWriteHandler::Handle(const http::Request& req, http::Response* resp) 
     return;
   }
 
+  // The decoded body counts against the in-flight bytes too (its size is in the snappy
+  // header): many large requests decoding at once get 503 instead of memory.
+  InflightLease decoded_lease;
+  if (auto n = remote::SnappyDecodedLength(req.body); n.ok() && *n <= options_.max_decoded_bytes) {
+    auto lease = inflight_.TryAcquireMore(*n);
+    if (!lease.ok()) {
+      resp->headers.Set("Retry-After", "1");
+      return reply(503, fmt::format("{}; retry later\n", lease.status().message()));
+    }
+    decoded_lease = std::move(*lease);
+  }
+
   thread_local Scratch scratch;
   Scratch& s = scratch;
+  ScratchTrim trim{&s};
   s.decoded.Clear();
   Status st = *proto == remote::ProtocolVersion::kV1
                   ? remote::DecodeWriteRequest(req.body, options_.max_decoded_bytes, &s.decoded)

@@ -10,8 +10,9 @@
 //   415  a Content-Encoding other than snappy or a Content-Type we do not speak
 //   429  samples for new series of a tenant at its series limit were rejected (the rest IS
 //        stored; the message names the tenant and the limit); like Thanos receive
-//   503 + Retry-After  over the in-flight limits (Admit(), before the body is read), or
-//        storage could not take it (shutting down); 5xx are retried by senders
+//   503 + Retry-After  over the in-flight limits (Admit(), before the body is read; or its
+//        decoded size, before decoding), or storage could not take it (shutting down);
+//        5xx are retried by senders
 // Thread-safe: requests run concurrently on the server's workers.
 #pragma once
 

@@ -8,6 +8,7 @@
 
 #include "aggregator/ingest/tenant_series_limits.h"
 #include "aggregator/tsdb/head/head.h"
+#include "common/remote/snappy_block.h"
 #include "common/remote/write_request_encoder.h"
 
 namespace abhra::ingest {
@@ -237,6 +238,29 @@ TEST_F(RemoteWriteHandlerTest, AdmissionOverInflightLimitIs503WithRetryAfter) {
   // The slot comes back with the lease.
   first.lease.reset();
   EXPECT_FALSE(handler_->Admit({"POST", "/api/v1/write?x=1", 100}).reject.has_value());
+}
+
+TEST_F(RemoteWriteHandlerTest, DecodedSizeOverTheInflightBytesIs503) {
+  Open({}, InflightLimits{.max_requests = 0, .max_bytes = 1000});
+  std::vector<remote::TimeSeries> many;
+  for (int i = 0; i < 50; ++i) {
+    many.push_back(Series({{"__name__", "m"}, {"i", std::to_string(i)}}, {{1000, 1}}));
+  }
+  std::string body = Encode(many);
+  ASSERT_GT(*remote::SnappyDecodedLength(body), 1000u);
+  // Two other requests in flight: this one's decoded bytes do not fit.
+  http::Admission a = handler_->Admit({"POST", "/api/v1/write", 10});
+  http::Admission b = handler_->Admit({"POST", "/api/v1/write", 10});
+  ASSERT_FALSE(a.reject || b.reject);
+  auto r = Post(body);
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_EQ(r.headers.GetOr("Retry-After"), "1");
+  EXPECT_NE(r.body.find("decoded bytes"), std::string::npos) << r.body;
+  EXPECT_TRUE(Stored("m").empty());
+  a.lease.reset();
+  b.lease.reset();
+  EXPECT_EQ(Post(body).status, 204);  // alone: accepted whatever its size
+  EXPECT_EQ(Stored("m").size(), 50u);
 }
 
 }  // namespace
