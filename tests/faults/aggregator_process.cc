@@ -1,13 +1,13 @@
 #include "tests/faults/aggregator_process.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "aggregator/tsdb/block/ulid.h"
 #include "common/http/url.h"
@@ -19,7 +19,8 @@ namespace fs = std::filesystem;
 namespace {
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // Whether this build's --help lists --web.enable-admin-api (the admin API may sit behind it).
@@ -79,7 +80,8 @@ Result<double> AggregatorProcess::QueryValue(const std::string& promql, int64_t 
                        "&time=" + std::to_string(static_cast<double>(time_ms) / 1000.0);
   ABHRA_ASSIGN_OR_RETURN(auto r, http::Fetch(port_, "GET", target));
   if (r.status != 200) {
-    return Status::Internal("query " + promql + ": HTTP " + std::to_string(r.status) + ": " + r.body);
+    return Status::Internal("query " + promql + ": HTTP " + std::to_string(r.status) + ": " +
+                            r.body);
   }
   auto j = nlohmann::json::parse(r.body, nullptr, false);
   if (j.is_discarded()) return Status::Internal("query " + promql + ": not JSON: " + r.body);
@@ -97,7 +99,8 @@ std::vector<std::string> TemporaryEntries(const std::string& dir) {
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
     std::string n = e.path().filename().string();
-    if (EndsWith(n, ".tmp-for-creation") || EndsWith(n, ".tmp-for-deletion") || EndsWith(n, ".tmp")) {
+    if (EndsWith(n, ".tmp-for-creation") || EndsWith(n, ".tmp-for-deletion") ||
+        EndsWith(n, ".tmp")) {
       out.push_back(n);
     }
   }

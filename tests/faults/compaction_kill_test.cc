@@ -3,6 +3,7 @@
 // samples must be queryable, on disk exactly once (block sample counts add up to the total
 // and block ranges do not overlap), no temporary block dir may remain, compaction must work
 // again, and `promtool tsdb list` must read the data dir.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -10,10 +11,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <thread>
-
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "common/base/clock.h"
 #include "tests/faults/aggregator_process.h"
@@ -39,7 +38,8 @@ DiskState Inspect(const std::string& data) {
   DiskState d;
   std::vector<std::pair<int64_t, int64_t>> ranges;
   for (const auto& ulid : BlockDirs(data)) {
-    auto meta = nlohmann::json::parse(ReadWholeFile(data + "/" + ulid + "/meta.json"), nullptr, false);
+    auto meta =
+        nlohmann::json::parse(ReadWholeFile(data + "/" + ulid + "/meta.json"), nullptr, false);
     if (meta.is_discarded()) continue;
     d.samples += meta["stats"]["numSamples"].get<int64_t>();
     ranges.push_back({meta["minTime"].get<int64_t>(), meta["maxTime"].get<int64_t>()});
@@ -75,7 +75,8 @@ TEST(CompactionKillTest, SigkillDuringCompactionLeavesAConsistentDataDir) {
       for (int i = 0; i < kSeries; ++i) {
         remote::TimeSeries ts;
         ts.labels = Labels{{"__name__", "m"}, {"env", "faults"}, {"i", std::to_string(i)}};
-        for (int j = s; j < s + kPerRequest; ++j) ts.samples.push_back({base + j * 1000, double(j + i)});
+        for (int j = s; j < s + kPerRequest; ++j)
+          ts.samples.push_back({base + j * 1000, double(j + i)});
         req.push_back(std::move(ts));
       }
       auto st = (*agg)->Write(req);
@@ -136,12 +137,15 @@ TEST(CompactionKillTest, SigkillDuringCompactionLeavesAConsistentDataDir) {
     if (rc != -1) {
       EXPECT_EQ(rc, 0) << ReadWholeFile(root + "/promtool-" + std::to_string(delay) + ".txt");
     }
-    std::printf("kill after %3d ms: at kill %zu blocks, %lld samples on disk (%.2fx), %zu tmp dirs%s; "
-                "after restart %zu blocks; after a full compaction %zu blocks; promtool list %s\n",
-                delay, killed.blocks, static_cast<long long>(killed.samples),
-                double(killed.samples) / double(on_disk), killed.temporary.size(),
-                mid ? " (mid-compaction)" : "", reopened.blocks, done.blocks,
-                rc == -1 ? "not installed" : rc == 0 ? "ok" : "FAILED");
+    std::printf(
+        "kill after %3d ms: at kill %zu blocks, %lld samples on disk (%.2fx), %zu tmp dirs%s; "
+        "after restart %zu blocks; after a full compaction %zu blocks; promtool list %s\n",
+        delay, killed.blocks, static_cast<long long>(killed.samples),
+        double(killed.samples) / double(on_disk), killed.temporary.size(),
+        mid ? " (mid-compaction)" : "", reopened.blocks, done.blocks,
+        rc == -1  ? "not installed"
+        : rc == 0 ? "ok"
+                  : "FAILED");
     if (!::testing::Test::HasFailure()) fs::remove_all(data);
   }
   std::printf("%d of %zu kills landed mid-compaction\n", mid_compaction, std::size(delays_ms));

@@ -2,14 +2,13 @@
 // file, broken meta.json) and the WAL has garbage in the middle. The aggregator must start
 // (no crash loop), quarantine the blocks, cut the WAL before the garbage, say so in its log,
 // serve the rest, take new writes, and start again the same way.
+#include <gtest/gtest.h>
 #include <signal.h>
 
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "aggregator/tsdb/wal/wal_format.h"
@@ -24,7 +23,8 @@ namespace fs = std::filesystem;
 constexpr int kSeries = 10;
 constexpr int64_t kH = 3600 * 1000;
 
-std::vector<remote::TimeSeries> Samples(const std::string& name, int64_t from, int n, int64_t step) {
+std::vector<remote::TimeSeries> Samples(const std::string& name, int64_t from, int n,
+                                        int64_t step) {
   std::vector<remote::TimeSeries> out;
   for (int i = 0; i < kSeries; ++i) {
     remote::TimeSeries ts;
@@ -56,7 +56,8 @@ TEST(DamagedStartTest, QuarantinesBlocksCutsTheWalAndServesTheRest) {
     auto flush = (*agg)->Admin("flush");
     ASSERT_TRUE(flush.ok() && flush->status == 200) << (flush.ok() ? flush->body : "");
     for (int r = 0; r < kRequestsB; ++r) {
-      st = (*agg)->Write(Samples("b", base + 8 * kH + r * kPerRequestB * 15000, kPerRequestB, 15000));
+      st = (*agg)->Write(
+          Samples("b", base + 8 * kH + r * kPerRequestB * 15000, kPerRequestB, 15000));
       ASSERT_TRUE(st.ok() && *st == 204);
     }
     (*agg)->process().Signal(SIGTERM);
@@ -125,8 +126,10 @@ TEST(DamagedStartTest, QuarantinesBlocksCutsTheWalAndServesTheRest) {
   const double per_request = kSeries * kPerRequestB;
   EXPECT_LT(kept_b, kRequestsB * per_request) << "the garbage must have cut something";
   EXPECT_EQ(std::fmod(kept_b, per_request), 0.0) << "whole commits are kept, up to the damage";
-  std::printf("after repair: a=%.0f samples (1 of 4 blocks), b=%.0f of %.0f samples (WAL cut at "
-              "the garbage)\n", a.ok() ? *a : -1, kept_b, kRequestsB * per_request);
+  std::printf(
+      "after repair: a=%.0f samples (1 of 4 blocks), b=%.0f of %.0f samples (WAL cut at "
+      "the garbage)\n",
+      a.ok() ? *a : -1, kept_b, kRequestsB * per_request);
 
   // It takes writes, and the next start finds nothing more to repair.
   auto st = (*agg)->Write(Samples("c", now - 60000, 5, 1000));

@@ -6,6 +6,7 @@
 //
 // Needs mount(2) (root or CAP_SYS_ADMIN): without it the test says why and exits 77 (ctest
 // SKIP_RETURN_CODE), so it is reported as skipped, never as passed.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/mount.h>
 
@@ -14,8 +15,6 @@
 #include <cstring>
 #include <filesystem>
 #include <random>
-
-#include <gtest/gtest.h>
 
 #include "common/base/clock.h"
 #include "tests/faults/aggregator_process.h"
@@ -93,7 +92,8 @@ TEST_F(DiskFullTest, RefusesWithServerErrorLosesNothingAndRecoversWithoutRestart
   int first_refused = -1, refused = 0, consecutive = 0;
   for (; k < 2000 && consecutive < 5; ++k) {
     auto status = agg_->Write(Request(base, k, rng));
-    ASSERT_TRUE(status.ok()) << "request " << k << ": " << status.status().ToString() << "; see " << log_;
+    ASSERT_TRUE(status.ok()) << "request " << k << ": " << status.status().ToString() << "; see "
+                             << log_;
     if (*status / 100 == 2) {
       ASSERT_EQ(first_refused, -1) << "request " << k << " acknowledged after the disk was full";
       ++acked;
@@ -123,10 +123,11 @@ TEST_F(DiskFullTest, RefusesWithServerErrorLosesNothingAndRecoversWithoutRestart
   EXPECT_EQ(TemporaryEntries(data), std::vector<std::string>{});
   EXPECT_EQ(BlockDirs(data), std::vector<std::string>{});
   EXPECT_EQ(Stored(now), static_cast<double>(acked * kSamplesPerRequest));
-  std::printf("disk full after %lld acknowledged requests (%lld samples); %d refused with 5xx; "
-              "flush while full: HTTP %d\n",
-              static_cast<long long>(acked), static_cast<long long>(acked * kSamplesPerRequest),
-              refused, flush->status);
+  std::printf(
+      "disk full after %lld acknowledged requests (%lld samples); %d refused with 5xx; "
+      "flush while full: HTTP %d\n",
+      static_cast<long long>(acked), static_cast<long long>(acked * kSamplesPerRequest), refused,
+      flush->status);
 
   // Free space: everything works again, same process.
   Remount("64m");
@@ -154,9 +155,10 @@ TEST_F(DiskFullTest, RefusesWithServerErrorLosesNothingAndRecoversWithoutRestart
   ASSERT_TRUE(started.ok()) << started.status().ToString();
   agg_ = std::move(*started);
   EXPECT_EQ(Stored(now), static_cast<double>(acked * kSamplesPerRequest));
-  std::printf("after freeing space: %lld requests acknowledged in all, %zu blocks, all samples "
-              "queryable before and after a restart\n",
-              static_cast<long long>(acked), BlockDirs(data).size());
+  std::printf(
+      "after freeing space: %lld requests acknowledged in all, %zu blocks, all samples "
+      "queryable before and after a restart\n",
+      static_cast<long long>(acked), BlockDirs(data).size());
 }
 
 }  // namespace
@@ -170,9 +172,10 @@ int main(int argc, char** argv) {
   if (rc == 0) ::umount2(probe.c_str(), MNT_DETACH);
   std::filesystem::remove_all(probe);
   if (rc != 0) {
-    std::printf("SKIPPED: cannot mount a tmpfs for the disk-full test (mount: %s); it needs root "
-                "or CAP_SYS_ADMIN\n",
-                std::strerror(err));
+    std::printf(
+        "SKIPPED: cannot mount a tmpfs for the disk-full test (mount: %s); it needs root "
+        "or CAP_SYS_ADMIN\n",
+        std::strerror(err));
     return 77;
   }
   ::testing::InitGoogleTest(&argc, argv);

@@ -51,9 +51,9 @@ BlockDamage DiagnoseBlockOpenFailure(const std::string& dir, const Status& open_
 BlockDamage VerifyOpenedBlock(const Block& block) {
   std::string name = fs::path(block.dir()).filename().string();
   if (block.meta().ulid != name) {
-    return Damage("bad-meta", Status::Corruption(fmt::format(
-                                  "{}/meta.json names block {}, not the directory's {}",
-                                  block.dir(), block.meta().ulid, name)));
+    return Damage("bad-meta", Status::Corruption(
+                                  fmt::format("{}/meta.json names block {}, not the directory's {}",
+                                              block.dir(), block.meta().ulid, name)));
   }
   auto all = block.index().AllPostings();
   if (!all.ok()) return Damage("bad-index", all.status());

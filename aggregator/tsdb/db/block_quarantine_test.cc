@@ -1,12 +1,11 @@
 #include "aggregator/tsdb/db/block_quarantine.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <functional>
-
-#include <gtest/gtest.h>
 
 #include "aggregator/tsdb/db/db.h"
 #include "common/base/logging.h"
@@ -132,8 +131,10 @@ TEST_F(BlockQuarantineTest, BrokenMetaJson) {
 
 TEST_F(BlockQuarantineTest, MetaNamingAnotherBlock) {
   ExpectQuarantined(
-      [this](const std::string& d) { fs::copy_file(BlockDir(0) + "/meta.json", d + "/meta.json",
-                                                   fs::copy_options::overwrite_existing); },
+      [this](const std::string& d) {
+        fs::copy_file(BlockDir(0) + "/meta.json", d + "/meta.json",
+                      fs::copy_options::overwrite_existing);
+      },
       "bad-meta");
 }
 

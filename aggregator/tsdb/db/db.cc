@@ -146,26 +146,29 @@ Status DB::LoadBlocks() {
   for (const auto& n : names) {
     const std::string path = dir_ + "/" + n;
     auto b = Block::Open(path);
-    BlockDamage damage = b.ok() ? VerifyOpenedBlock(**b) : DiagnoseBlockOpenFailure(path, b.status());
+    BlockDamage damage =
+        b.ok() ? VerifyOpenedBlock(**b) : DiagnoseBlockOpenFailure(path, b.status());
     if (b.ok() && damage.error.ok()) {
       loaded.push_back(std::move(*b));
       continue;
     }
     if (b.ok()) b->reset();  // unmap before moving the directory
     if (!damage.damaged) {
-      LOG_ERROR("tsdb", "cannot open block; skipped until the next start, left in place", "block={} err={}",
-                path, LogfmtValue(damage.error.ToString()));
+      LOG_ERROR("tsdb", "cannot open block; skipped until the next start, left in place",
+                "block={} err={}", path, LogfmtValue(damage.error.ToString()));
       continue;
     }
     auto moved = QuarantineBlock(dir_, n, damage.reason);
     if (!moved.ok()) {
-      LOG_ERROR("tsdb", "damaged block skipped (not queried or compacted); moving it to quarantine failed",
+      LOG_ERROR("tsdb",
+                "damaged block skipped (not queried or compacted); moving it to quarantine failed",
                 "block={} reason={} err={} move_err={}", path, damage.reason,
                 LogfmtValue(damage.error.ToString()), LogfmtValue(moved.status().ToString()));
       continue;
     }
     ++quarantined_at_open_;
-    LOG_ERROR("tsdb", "damaged block quarantined: moved out of the data dir, not queried or compacted",
+    LOG_ERROR("tsdb",
+              "damaged block quarantined: moved out of the data dir, not queried or compacted",
               "block={} reason={} err={} moved_to={}", path, damage.reason,
               LogfmtValue(damage.error.ToString()), LogfmtValue(*moved));
   }

@@ -36,7 +36,7 @@ DBMetrics::DBMetrics(prometheus::Registry& r)
                          .Add({})),
       blocks_quarantined(prometheus::BuildCounter()
                              .Name("abhra_blocks_quarantined_total")
-                             .Help("Damaged blocks moved to DATA_DIR/quarantine when the DB opened.")
+                             .Help("Damaged blocks moved to DATA_DIR/quarantine at open.")
                              .Register(r)
                              .Add({})) {}
 

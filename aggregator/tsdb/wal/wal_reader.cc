@@ -176,7 +176,9 @@ Status ReplayWal(const std::string& dir, const std::function<Status(std::string_
     uint64_t later_bytes = 0;
     for (int idx : cut.later_segments) {
       struct stat st;
-      if (::stat((dir + "/" + SegmentName(idx)).c_str(), &st) == 0) later_bytes += static_cast<uint64_t>(st.st_size);
+      if (::stat((dir + "/" + SegmentName(idx)).c_str(), &st) == 0) {
+        later_bytes += static_cast<uint64_t>(st.st_size);
+      }
     }
     auto res = CutWal(dir, cut, options.quarantine_dir);
     if (!res.ok()) {

@@ -38,8 +38,10 @@ Status CopyTail(const std::string& src, uint64_t from, const std::string& dst) {
     for (ssize_t done = 0; done < n && st.ok();) {
       ssize_t w = ::write(out, buf + done, static_cast<size_t>(n - done));
       if (w < 0 && errno == EINTR) continue;
-      if (w < 0) st = Status::FromErrno(fmt::format("write {}", dst), errno);
-      else done += w;
+      if (w < 0)
+        st = Status::FromErrno(fmt::format("write {}", dst), errno);
+      else
+        done += w;
     }
   }
   if (st.ok() && ::fsync(out) != 0) st = Status::FromErrno(fmt::format("fsync {}", dst), errno);
@@ -56,7 +58,8 @@ Result<WalCutResult> CutWal(const std::string& wal_dir, const WalCut& cut,
   WalCutResult res;
   const std::string damaged = wal_dir + "/" + SegmentName(cut.segment);
   struct stat st;
-  if (::stat(damaged.c_str(), &st) != 0) return Status::FromErrno(fmt::format("stat {}", damaged), errno);
+  if (::stat(damaged.c_str(), &st) != 0)
+    return Status::FromErrno(fmt::format("stat {}", damaged), errno);
   const uint64_t size = static_cast<uint64_t>(st.st_size);
   if (cut.offset > size) {
     return Status::InvalidArgument(
@@ -71,7 +74,8 @@ Result<WalCutResult> CutWal(const std::string& wal_dir, const WalCut& cut,
                   .count();
     qdir = fmt::format("{}/wal-{}", quarantine_dir, ms);
     std::error_code ec;
-    for (int i = 1; fs::exists(qdir, ec); ++i) qdir = fmt::format("{}/wal-{}.{}", quarantine_dir, ms, i);
+    for (int i = 1; fs::exists(qdir, ec); ++i)
+      qdir = fmt::format("{}/wal-{}.{}", quarantine_dir, ms, i);
     fs::create_directories(qdir, ec);
     if (ec) {
       res.quarantine_error = fmt::format("create {}: {}", qdir, ec.message());
@@ -90,7 +94,8 @@ Result<WalCutResult> CutWal(const std::string& wal_dir, const WalCut& cut,
       }
     }
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
-      return Status::FromErrno(fmt::format("remove WAL segment {} after a corrupt one", path), errno);
+      return Status::FromErrno(fmt::format("remove WAL segment {} after a corrupt one", path),
+                               errno);
     }
   }
   // 2. A copy of the bytes to be cut, then the cut.
@@ -109,7 +114,8 @@ Result<WalCutResult> CutWal(const std::string& wal_dir, const WalCut& cut,
     }
   }
   if (::truncate(damaged.c_str(), static_cast<off_t>(cut.offset)) != 0) {
-    return Status::FromErrno(fmt::format("truncate WAL segment {} at {}", damaged, cut.offset), errno);
+    return Status::FromErrno(fmt::format("truncate WAL segment {} at {}", damaged, cut.offset),
+                             errno);
   }
   ABHRA_RETURN_IF_ERROR(FsyncPath(damaged, /*directory=*/false));
   ABHRA_RETURN_IF_ERROR(FsyncDir(wal_dir));

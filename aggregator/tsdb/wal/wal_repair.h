@@ -12,8 +12,8 @@
 namespace abhra::tsdb {
 
 struct WalCut {
-  int segment = 0;       // segment index holding the first damaged record
-  uint64_t offset = 0;   // byte offset where that record starts (the segment is cut there)
+  int segment = 0;      // segment index holding the first damaged record
+  uint64_t offset = 0;  // byte offset where that record starts (the segment is cut there)
   // Later segments (sorted): moved out of the WAL as a whole.
   std::vector<int> later_segments;
 };

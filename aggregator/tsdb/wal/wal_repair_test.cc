@@ -1,12 +1,11 @@
 #include "aggregator/tsdb/wal/wal_repair.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-
-#include <gtest/gtest.h>
 
 #include "aggregator/tsdb/wal/wal.h"
 #include "aggregator/tsdb/wal/wal_format.h"
@@ -67,12 +66,13 @@ class WalRepairTest : public ::testing::Test {
     WalReplayOptions o;
     o.repair_corruption = repair;
     o.quarantine_dir = quarantine_.string();
-    *st = ReplayWal(wal_.string(),
-                    [&](std::string_view r) {
-                      out.emplace_back(r);
-                      return Status::Ok();
-                    },
-                    stats, o);
+    *st = ReplayWal(
+        wal_.string(),
+        [&](std::string_view r) {
+          out.emplace_back(r);
+          return Status::Ok();
+        },
+        stats, o);
     return out;
   }
 
@@ -162,11 +162,12 @@ TEST_F(WalRepairTest, CorruptionReportedByTheRecordDecoderIsCutToo) {
   int n = 0;
   WalReplayOptions o;
   o.repair_corruption = true;
-  st = ReplayWal(wal_.string(),
-                 [&](std::string_view) {
-                   return ++n == 3 ? Status::Corruption("bad samples record") : Status::Ok();
-                 },
-                 &stats, o);
+  st = ReplayWal(
+      wal_.string(),
+      [&](std::string_view) {
+        return ++n == 3 ? Status::Corruption("bad samples record") : Status::Ok();
+      },
+      &stats, o);
   ASSERT_TRUE(st.ok()) << st.ToString();
   EXPECT_EQ(stats.corrupt_offset, 2u * 107);
   EXPECT_EQ(fs::file_size(wal_ / SegmentName(0)), 2u * 107);
