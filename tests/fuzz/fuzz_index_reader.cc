@@ -73,7 +73,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (size_t i = 0; i < refs.size() && i < kMaxSeries; ++i) {
     if (!r.Series(refs[i], &labels, &chunks).ok()) continue;
     for (const auto& l : labels) h += fuzz::Touch(l.name) + fuzz::Touch(l.value);
-    for (const ChunkMeta& c : chunks) h += c.ref + (static_cast<uint64_t>(c.maxt) - static_cast<uint64_t>(c.mint));
+    for (const ChunkMeta& c : chunks)
+      h += c.ref + (static_cast<uint64_t>(c.maxt) - static_cast<uint64_t>(c.mint));
   }
   volatile uint64_t sink = h;
   (void)sink;

@@ -13,7 +13,8 @@ namespace abhra::fuzz {
 // The same directory for every call in this process; `prefix` names it on first use.
 inline const std::string& PrivateTempDir(const char* prefix) {
   static const std::string* dir = [prefix] {
-    std::string tmpl = (std::filesystem::temp_directory_path() / (std::string(prefix) + "-XXXXXX")).string();
+    std::string tmpl =
+        (std::filesystem::temp_directory_path() / (std::string(prefix) + "-XXXXXX")).string();
     if (!mkdtemp(tmpl.data())) std::abort();
     auto* d = new std::string(tmpl);
     std::atexit([] {
