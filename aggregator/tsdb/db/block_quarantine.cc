@@ -11,9 +11,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool IsDamage(const Status& s) {
-  return s.Is(Status::Code::kCorruption) || s.Is(Status::Code::kNotFound);
-}
+// Missing files are checked for explicitly before each part is opened, so only Corruption
+// is damage: NotFound or IOError from opening a file that exists (EMFILE, EACCES, ENOMEM) is
+// trouble that passes, and must not move a healthy block aside.
+bool IsDamage(const Status& s) { return s.Is(Status::Code::kCorruption); }
 
 BlockDamage Damage(std::string reason, Status error) {
   return BlockDamage{true, std::move(reason), std::move(error)};

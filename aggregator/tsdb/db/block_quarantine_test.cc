@@ -1,6 +1,7 @@
 #include "aggregator/tsdb/db/block_quarantine.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -155,6 +156,21 @@ TEST_F(BlockQuarantineTest, HealthyBlocksPassVerification) {
     EXPECT_FALSE(d.damaged);
   }
   EXPECT_EQ(DiagnoseBlockOpenFailure(BlockDir(0), Status::IOError("x")).damaged, false);
+}
+
+// Running out of file descriptors is not damage: the block must not be moved aside.
+TEST_F(BlockQuarantineTest, OpenFailureThatIsNotDamageIsNotQuarantined) {
+  struct rlimit old_limit;
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &old_limit), 0);
+  struct rlimit low = old_limit;
+  low.rlim_cur = 3;  // stdin, stdout, stderr: every open() fails with EMFILE
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+  auto b = Block::Open(BlockDir(1));
+  BlockDamage d = DiagnoseBlockOpenFailure(BlockDir(1), b.ok() ? Status::Ok() : b.status());
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &old_limit), 0);
+  EXPECT_FALSE(b.ok());
+  EXPECT_FALSE(d.damaged) << d.reason << ": " << d.error.ToString();
+  EXPECT_FALSE(d.error.ok());
 }
 
 TEST_F(BlockQuarantineTest, SecondQuarantineOfTheSameNameDoesNotCollide) {
