@@ -99,7 +99,9 @@ void XorChunk::WriteBits(uint64_t u, unsigned nbits) {
   }
 }
 
-void XorChunk::Append(int64_t t, double v) {
+void XorChunk::Append(int64_t t, double v) { AppendWith(t, v, nullptr); }
+
+void XorChunk::AppendWith(int64_t t, double v, const ValueWindow* w) {
   Reserve(kMaxAppendBytes);
   uint16_t num = NumSamples();
   uint64_t vbits = DoubleToBits(v);
@@ -122,7 +124,11 @@ void XorChunk::Append(int64_t t, double v) {
       ux >>= 7;
     }
     WriteByte(static_cast<uint8_t>(ux));
-    WriteVDelta(vbits);
+    if (w != nullptr) {
+      WriteVDeltaWith(vbits, *w);
+    } else {
+      WriteVDelta(vbits);
+    }
   } else {
     tdelta = static_cast<uint64_t>(t) - static_cast<uint64_t>(t_);
     auto dod = static_cast<int64_t>(tdelta - tdelta_);
@@ -141,7 +147,11 @@ void XorChunk::Append(int64_t t, double v) {
       WriteBits(0b1111, 4);
       WriteBits(static_cast<uint64_t>(dod), 64);
     }
-    WriteVDelta(vbits);
+    if (w != nullptr) {
+      WriteVDeltaWith(vbits, *w);
+    } else {
+      WriteVDelta(vbits);
+    }
   }
   t_ = t;
   vbits_ = vbits;
@@ -174,6 +184,27 @@ void XorChunk::WriteVDelta(uint64_t vbits) {
   unsigned sigbits = 64u - leading - trailing;
   WriteBits(sigbits, 6);
   WriteBits(delta >> trailing, sigbits);
+}
+
+void XorChunk::WriteVDeltaWith(uint64_t vbits, const ValueWindow& w) {
+  uint64_t delta = vbits ^ vbits_;
+  if (delta == 0) {
+    WriteBits(0, 1);
+    return;
+  }
+  WriteBits(1, 1);
+  if (w.reuse) {
+    WriteBits(0, 1);
+    WriteBits(delta >> trailing_, 64u - leading_ - trailing_);
+    return;
+  }
+  leading_ = w.leading;
+  trailing_ = w.trailing;
+  WriteBits(1, 1);
+  WriteBits(w.leading, 5);
+  unsigned sigbits = 64u - w.leading - w.trailing;
+  WriteBits(sigbits, 6);
+  WriteBits(delta >> w.trailing, sigbits);
 }
 
 Result<XorChunk> XorChunk::FromBytes(std::span<const uint8_t> bytes) {

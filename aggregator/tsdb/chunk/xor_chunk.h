@@ -38,6 +38,13 @@ class XorChunk {
   // int64 delta, as Prometheus' does). At most 65535 samples per chunk.
   void Append(int64_t t, double v);
 
+  // Encodes whole `samples` (increasing t, at most 65535) for an immutable block, choosing
+  // for each changed value whether to reuse the previous XOR window or open a new one so
+  // that the chunk is as small as a bounded search finds (xor_compact.cc) — never larger
+  // than Append's greedy choice. Every Prometheus reader decodes it (the format allows either
+  // choice); FromBytes rejects it, as it is not the canonical greedy encoding.
+  static XorChunk EncodeCompact(std::span<const storage::Sample> samples);
+
   uint16_t NumSamples() const { return static_cast<uint16_t>((data_[0] << 8) | data_[1]); }
   // The encoded chunk: header + stream, last byte zero-padded. Valid until the next Append.
   std::span<const uint8_t> Bytes() const { return {data_, size_}; }
@@ -55,6 +62,13 @@ class XorChunk {
   void WriteBits(uint64_t u, unsigned nbits);
   void WriteByte(uint8_t b) { WriteBits(b, 8); }
   void WriteVDelta(uint64_t vbits);
+  // A value's XOR with a chosen window: reuse the previous one, or open (leading, trailing).
+  struct ValueWindow {
+    bool reuse = false;
+    uint8_t leading = 0, trailing = 0;
+  };
+  void AppendWith(int64_t t, double v, const ValueWindow* w);
+  void WriteVDeltaWith(uint64_t vbits, const ValueWindow& w);
 
   uint8_t* data_ = nullptr;
   uint32_t size_ = 0;

@@ -58,27 +58,22 @@ std::vector<std::shared_ptr<Block>> PlanCompaction(std::vector<std::shared_ptr<B
 
 Status EncodeXorChunks(storage::SampleIterator& it, int samples_per_chunk,
                        std::vector<BlockChunk>* out) {
-  XorChunk c;
-  int64_t mint = 0, maxt = 0;
-  int n = 0;
+  std::vector<storage::Sample> samples;
   auto emit = [&]() {
     BlockChunk bc;
-    bc.mint = mint;
-    bc.maxt = maxt;
+    bc.mint = samples.front().t;
+    bc.maxt = samples.back().t;
+    XorChunk c = XorChunk::EncodeCompact(samples);
     bc.data.assign(c.Bytes().begin(), c.Bytes().end());
     out->push_back(std::move(bc));
-    c = XorChunk();
-    n = 0;
+    samples.clear();
   };
   while (it.Next()) {
-    auto s = it.At();
-    if (n == 0) mint = s.t;
-    c.Append(s.t, s.v);
-    maxt = s.t;
-    if (++n >= samples_per_chunk) emit();
+    samples.push_back(it.At());
+    if (samples.size() >= static_cast<size_t>(samples_per_chunk)) emit();
   }
   ABHRA_RETURN_IF_ERROR(it.Err());
-  if (n > 0) emit();
+  if (!samples.empty()) emit();
   return Status::Ok();
 }
 
