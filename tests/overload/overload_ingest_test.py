@@ -42,7 +42,8 @@ SENDERS = 32
 SERIES = 4096                 # per sender; one sample each per request
 NEW_ROUND_EVERY = 8           # acknowledgements per round (the rest re-send it)
 MAX_INFLIGHT = 2              # --ingest.max-inflight-requests
-WARMUP_S = 4
+WARMUP_S = 3                  # at least; until every sender's series exist (at most 20 s)
+WARMUP_MAX_S = 20
 LOAD_S = 12
 RSS_MARGIN = 48 << 20         # allowed rise above the end-of-warm-up RSS
 
@@ -79,9 +80,9 @@ class Payloads:
 
 
 class Sender(threading.Thread):
-    def __init__(self, idx, port, payloads, stop_at, stats):
+    def __init__(self, idx, port, payloads, stop, stats):
         super().__init__(daemon=True)
-        self.idx, self.port, self.payloads, self.stop_at = idx, port, payloads, stop_at
+        self.idx, self.port, self.payloads, self.stop = idx, port, payloads, stop
         self.stats = stats
         self.acked = 0
         self.rounds = 0  # distinct rounds acknowledged
@@ -93,7 +94,7 @@ class Sender(threading.Thread):
         rnd = 0
         body = self.payloads.body(self.idx, rnd)
         try:
-            while time.time() < self.stop_at:
+            while not self.stop.is_set():
                 if conn is None:
                     conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
                 try:
@@ -182,15 +183,20 @@ def main():
         sampler.start()
         stats = Stats()
         t0 = time.time()
-        warm_end = t0 + WARMUP_S
-        stop_at = warm_end + LOAD_S
-        senders = [Sender(i, port, payloads, stop_at, stats) for i in range(SENDERS)]
+        stop = threading.Event()
+        senders = [Sender(i, port, payloads, stop, stats) for i in range(SENDERS)]
         for s in senders:
             s.start()
-        time.sleep(max(0.0, warm_end - time.time()))
+        # Warm-up: every sender has created its series (first request acknowledged).
+        time.sleep(WARMUP_S)
+        while time.time() < t0 + WARMUP_MAX_S and not all(s.acked for s in senders):
+            time.sleep(0.1)
+        warm_end = time.time()
         acked_at_warm_end = stats.get("acked")
+        time.sleep(LOAD_S)
+        stop.set()
         for s in senders:
-            s.join(timeout=LOAD_S + 60)
+            s.join(timeout=60)
         elapsed_load = time.time() - warm_end
         time.sleep(0.5)
         sampler.done.set()
@@ -208,7 +214,8 @@ def main():
         warm = [r for t, r in sampler.samples if t <= warm_end]
         load = [r for t, r in sampler.samples if t > warm_end]
         rss_warm = warm[-1]
-        peers.log(f"RSS: start {mib(warm[0])}, end of warm-up {mib(rss_warm)}, load min "
+        peers.log(f"RSS: start {mib(warm[0])}, end of warm-up ({warm_end - t0:.1f} s) "
+                  f"{mib(rss_warm)}, load min "
                   f"{mib(min(load))} max {mib(max(load))} final {mib(load[-1])} "
                   f"({len(sampler.samples)} samples every 0.1 s)")
         peers.log(f"requests: {acked} acknowledged ({accepted_samples} samples, {stored_samples} "
