@@ -32,56 +32,8 @@ Result<std::unique_ptr<ProbeApp>> ProbeApp::Create(const ProbeAppOptions& option
   app->counters_.targets.store(static_cast<int64_t>(cfg.targets.size()));
   app->counters_.last_reload_ok_ms.store(Clock::Real().NowMillis());
 
-  auto collector = std::make_shared<ProbeCollector>([self] {
-    std::vector<prometheus::MetricFamily> out;
-    const AppCounters& c = self->counters_;
-    out.push_back(GaugeFamily("abhra_probe_targets", "Configured targets.",
-                              static_cast<double>(c.targets.load())));
-    auto results = CounterFamily("abhra_probe_check_results_total",
-                                 "Finished checks and scrapes by outcome.", 0);
-    results.metric.clear();
-    AddLabelled(&results, {{"result", "success"}}, static_cast<double>(c.results_success.load()));
-    AddLabelled(&results, {{"result", "failure"}}, static_cast<double>(c.results_failure.load()));
-    out.push_back(std::move(results));
-    out.push_back(GaugeFamily("abhra_probe_checks_in_flight", "Checks running now.",
-                              static_cast<double>(self->scheduler_->checks_in_flight())));
-    out.push_back(GaugeFamily("abhra_probe_config_last_reload_successful",
-                              "1 if the last configuration reload succeeded.",
-                              c.last_reload_ok.load() ? 1 : 0));
-    out.push_back(GaugeFamily("abhra_probe_config_last_reload_success_timestamp_seconds",
-                              "When the configuration was last loaded successfully.",
-                              static_cast<double>(c.last_reload_ok_ms.load()) / 1000));
-    if (self->sender_) {
-      const PushStats& p = self->sender_->stats();
-      out.push_back(CounterFamily("abhra_probe_remote_samples_enqueued_total",
-                                  "Samples appended to the remote-write queue.",
-                                  static_cast<double>(p.samples_enqueued.load())));
-      out.push_back(CounterFamily("abhra_probe_remote_samples_sent_total",
-                                  "Samples the aggregator accepted.",
-                                  static_cast<double>(p.samples_sent.load())));
-      auto dropped = CounterFamily("abhra_probe_remote_samples_dropped_total",
-                                   "Samples given up on, by reason.", 0);
-      dropped.metric.clear();
-      QueueStats q = self->queue_->stats();
-      AddLabelled(&dropped, {{"reason", "rejected"}},
-                  static_cast<double>(p.samples_dropped_rejected.load()));
-      AddLabelled(&dropped, {{"reason", "queue_full"}}, static_cast<double>(q.dropped_items));
-      AddLabelled(&dropped, {{"reason", "corrupt"}},
-                  static_cast<double>(p.samples_dropped_corrupt.load() + q.corrupt_records));
-      out.push_back(std::move(dropped));
-      out.push_back(CounterFamily("abhra_probe_remote_requests_total", "Remote-write requests.",
-                                  static_cast<double>(p.requests_sent.load())));
-      out.push_back(CounterFamily("abhra_probe_remote_retries_total",
-                                  "Remote-write requests that failed and were retried.",
-                                  static_cast<double>(p.requests_retried.load())));
-      out.push_back(GaugeFamily("abhra_probe_remote_last_success_timestamp_seconds",
-                                "When the aggregator last accepted a request.",
-                                static_cast<double>(p.last_success_ms.load()) / 1000));
-      out.push_back(GaugeFamily("abhra_probe_queue_bytes", "Bytes in the durable queue.",
-                                static_cast<double>(q.bytes)));
-    }
-    return out;
-  });
+  auto collector =
+      std::make_shared<ProbeCollector>([self] { return self->SelfMetricFamilies(); });
   metrics::AddCollectable(collector);
   app->collector_ = collector;
 
@@ -110,6 +62,62 @@ Result<std::unique_ptr<ProbeApp>> ProbeApp::Create(const ProbeAppOptions& option
   return app;
 }
 
+std::vector<prometheus::MetricFamily> ProbeApp::SelfMetricFamilies() const {
+  std::vector<prometheus::MetricFamily> out;
+  const AppCounters& c = counters_;
+  out.push_back(GaugeFamily("abhra_probe_targets", "Configured targets.",
+                            static_cast<double>(c.targets.load())));
+  auto results = CounterFamily("abhra_probe_check_results_total",
+                               "Finished checks and scrapes by outcome.", 0);
+  results.metric.clear();
+  AddLabelled(&results, {{"result", "success"}}, static_cast<double>(c.results_success.load()));
+  AddLabelled(&results, {{"result", "failure"}}, static_cast<double>(c.results_failure.load()));
+  out.push_back(std::move(results));
+  out.push_back(GaugeFamily("abhra_probe_checks_in_flight", "Checks running now.",
+                            static_cast<double>(scheduler_->checks_in_flight())));
+  out.push_back(GaugeFamily("abhra_probe_config_last_reload_successful",
+                            "1 if the last configuration reload succeeded.",
+                            c.last_reload_ok.load() ? 1 : 0));
+  out.push_back(GaugeFamily("abhra_probe_config_last_reload_success_timestamp_seconds",
+                            "When the configuration was last loaded successfully.",
+                            static_cast<double>(c.last_reload_ok_ms.load()) / 1000));
+  if (sender_) {
+    const PushStats& p = sender_->stats();
+    // Named like Prometheus' own prometheus_remote_storage_* metrics, under one prefix.
+    out.push_back(CounterFamily("abhra_probe_remote_write_samples_enqueued_total",
+                                "Samples appended to the remote-write queue.",
+                                static_cast<double>(p.samples_enqueued.load())));
+    out.push_back(CounterFamily("abhra_probe_remote_write_samples_sent_total",
+                                "Samples the aggregator accepted.",
+                                static_cast<double>(p.samples_sent.load())));
+    auto dropped = CounterFamily("abhra_probe_remote_write_samples_dropped_total",
+                                 "Samples given up on, by reason.", 0);
+    dropped.metric.clear();
+    QueueStats q = queue_->stats();
+    AddLabelled(&dropped, {{"reason", "rejected"}},
+                static_cast<double>(p.samples_dropped_rejected.load()));
+    AddLabelled(&dropped, {{"reason", "queue_full"}}, static_cast<double>(q.dropped_items));
+    AddLabelled(&dropped, {{"reason", "corrupt"}},
+                static_cast<double>(p.samples_dropped_corrupt.load() + q.corrupt_records));
+    out.push_back(std::move(dropped));
+    out.push_back(CounterFamily("abhra_probe_remote_write_requests_total",
+                                "Remote-write requests sent.",
+                                static_cast<double>(p.requests_sent.load())));
+    out.push_back(CounterFamily(
+        "abhra_probe_remote_write_requests_failed_total",
+        "Remote-write requests without a 2xx answer (network error, 5xx and 429 are retried; "
+        "other 4xx drop their samples).",
+        static_cast<double>(p.requests_failed.load())));
+    out.push_back(GaugeFamily("abhra_probe_remote_write_last_success_timestamp_seconds",
+                              "When the aggregator last accepted a request.",
+                              static_cast<double>(p.last_success_ms.load()) / 1000));
+    out.push_back(GaugeFamily("abhra_probe_remote_write_queue_bytes",
+                              "Bytes in the durable remote-write queue.",
+                              static_cast<double>(q.bytes)));
+  }
+  return out;
+}
+
 ProbeApp::~ProbeApp() { Stop(); }
 
 uint16_t ProbeApp::http_port() const { return server_ ? server_->port() : 0; }
@@ -117,6 +125,10 @@ uint16_t ProbeApp::http_port() const { return server_ ? server_->port() : 0; }
 void ProbeApp::Start() {
   if (sender_) sender_->Start();
   scheduler_thread_ = std::thread([this] { scheduler_->Run(); });
+  if (sender_ && config_.aggregator->self_metrics_interval_ms > 0) {
+    const int64_t interval_ms = config_.aggregator->self_metrics_interval_ms;
+    self_metrics_thread_ = std::thread([this, interval_ms] { SelfMetricsLoop(interval_ms); });
+  }
   ready_.store(true);
   LOG_INFO("probe", "started", "env={} cluster={} targets={}", config_.environment,
            config_.cluster, config_.targets.size());
@@ -127,6 +139,11 @@ void ProbeApp::Stop() {
   ready_.store(false);
   if (scheduler_) scheduler_->Stop();
   if (scheduler_thread_.joinable()) scheduler_thread_.join();
+  {
+    std::lock_guard<std::mutex> lock(self_metrics_mu_);
+    self_metrics_cv_.notify_all();
+  }
+  if (self_metrics_thread_.joinable()) self_metrics_thread_.join();
   if (sender_) sender_->Stop();
   if (server_) server_->Shutdown(std::chrono::seconds(2));
   collector_.reset();
@@ -138,6 +155,24 @@ void ProbeApp::Push(std::span<const ReportedSample> samples, std::span<const Rep
   if (!st.ok()) {
     counters_.enqueue_errors.fetch_add(1);
     LOG_ERROR("probe", "cannot enqueue samples", "err={}", LogfmtValue(st.ToString()));
+  }
+}
+
+void ProbeApp::SelfMetricsLoop(int64_t interval_ms) {
+  std::unique_lock<std::mutex> lock(self_metrics_mu_);
+  while (!stopped_.load()) {
+    lock.unlock();
+    Labels base;
+    {
+      std::lock_guard<std::mutex> config_lock(mu_);  // env and labels change on reload
+      base = builder_->SelfLabels();
+    }
+    std::vector<ReportedSample> samples =
+        FamilySamples(SelfMetricFamilies(), base, Clock::Real().NowMillis());
+    Push(samples, {});
+    lock.lock();
+    self_metrics_cv_.wait_for(lock, std::chrono::milliseconds(interval_ms),
+                              [this] { return stopped_.load(); });
   }
 }
 

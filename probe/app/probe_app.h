@@ -1,20 +1,27 @@
 // The abhra-probe process minus main(): loads the configuration, runs the check scheduler
 // on its own thread, turns results into series (probe/report), pushes them through the
 // durable remote-write pipeline (probe/push), and serves /metrics, /-/healthy, /-/ready and
-// /probe/metrics. Reload() re-reads the configuration file (SIGHUP in main).
+// /probe/metrics. Every aggregator.self_metrics_interval it also pushes its own
+// abhra_probe_* metrics (job="abhra-probe"), so the aggregator's alerts and dashboards see
+// the probe's queue, drops and failures without another scraper. Reload() re-reads the
+// configuration file (SIGHUP in main).
 //
 // Changes to the `aggregator` section take effect at the next restart; everything else
 // (targets, labels, intervals) on reload. A configuration that fails to load on reload is
 // logged and the running one kept.
 #pragma once
 
+#include <prometheus/metric_family.h>
+
 #include <atomic>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <span>
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include "common/base/status.h"
 #include "common/http/router.h"
@@ -69,6 +76,10 @@ class ProbeApp {
   ProbeApp() = default;
   void OnResult(const Target& target, TargetResult result);
   void Push(std::span<const ReportedSample> samples, std::span<const ReportedSample> more);
+  // The abhra_probe_* families of /metrics.
+  std::vector<prometheus::MetricFamily> SelfMetricFamilies() const;
+  // Pushes SelfMetricFamilies() now, then every interval_ms until Stop().
+  void SelfMetricsLoop(int64_t interval_ms);
 
   ProbeAppOptions options_;
   std::mutex mu_;  // guards config_ and builder_
@@ -80,6 +91,9 @@ class ProbeApp {
   std::unique_ptr<Sender> sender_;
   std::unique_ptr<Scheduler> scheduler_;
   std::thread scheduler_thread_;
+  std::thread self_metrics_thread_;
+  std::mutex self_metrics_mu_;  // with self_metrics_cv_: wakes the loop at Stop()
+  std::condition_variable self_metrics_cv_;
   LatestResults latest_;
   AppCounters counters_;
   std::shared_ptr<void> collector_;  // the registered metrics collector

@@ -71,7 +71,7 @@ class ProbeAppTest : public ::testing::Test {
     std::ofstream(path) << fmt::format(
         "environment: staging\ncluster: c9\nexternal_labels: {{region: eu}}\n"
         "aggregator:\n  url: \"{}\"\n  queue: {{dir: \"{}/queue\"}}\n  batch_send_deadline: 50ms\n"
-        "  min_backoff: 10ms\n  max_backoff: 50ms\n"
+        "  min_backoff: 10ms\n  max_backoff: 50ms\n  self_metrics_interval: 1s\n"
         "targets:\n{}",
         aggregator_->Url("/api/v1/write"), dir_, targets);
     return path;
@@ -113,19 +113,22 @@ TEST_F(ProbeAppTest, ChecksPushesServesAndReloads) {
   // Both targets arrive at the aggregator with env, cluster, external and target labels.
   // (Series of one result may travel on different shards, so wait for each of them.)
   ASSERT_TRUE(WaitFor([&] {
-    return !Matching("__name__=probe_success,", "job=web,").empty() &&
-           !Matching("__name__=abhra_probe_failure_info,", "job=broken,").empty() &&
-           !Matching("__name__=probe_success,", "job=broken,").empty() &&
+    return !Matching("__name__=probe_success,", "target=web,").empty() &&
+           !Matching("__name__=abhra_probe_failure_info,", "target=broken,").empty() &&
+           !Matching("__name__=probe_success,", "target=broken,").empty() &&
            !Matching("__name__=abhra_target_info,", "version=4.2.0,").empty();
   }));
-  auto web = Matching("__name__=probe_success,", "job=web,");
+  auto web = Matching("__name__=probe_success,", "target=web,");
   EXPECT_EQ(web[0].v, 1);
   EXPECT_NE(web[0].series.find("cluster=c9,env=staging,instance="), std::string::npos) << web[0].series;
-  EXPECT_NE(web[0].series.find("region=eu,service=web,"), std::string::npos) << web[0].series;
+  // Check results: the probe's job, the target in its own label (what the status page,
+  // alerts and dashboards select).
+  EXPECT_NE(web[0].series.find(",job=abhra-probe,region=eu,service=web,target=web,"), std::string::npos)
+      << web[0].series;
   EXPECT_FALSE(Matching("__name__=abhra_target_info,", "version=4.2.0,").empty());
-  auto reason = Matching("__name__=abhra_probe_failure_info,", "job=broken,");
+  auto reason = Matching("__name__=abhra_probe_failure_info,", "target=broken,");
   EXPECT_NE(reason[0].series.find("reason=status_code,"), std::string::npos) << reason[0].series;
-  EXPECT_EQ(Matching("__name__=probe_success,", "job=broken,")[0].v, 0);
+  EXPECT_EQ(Matching("__name__=probe_success,", "target=broken,")[0].v, 0);
 
   // HTTP endpoints.
   uint16_t port = (*app)->http_port();
@@ -138,7 +141,20 @@ TEST_F(ProbeAppTest, ChecksPushesServesAndReloads) {
   ASSERT_TRUE(metrics.ok());
   EXPECT_NE(metrics->body.find("abhra_probe_check_results_total{result=\"success\"}"), std::string::npos)
       << metrics->body;
-  EXPECT_NE(metrics->body.find("abhra_probe_remote_samples_sent_total"), std::string::npos);
+  EXPECT_NE(metrics->body.find("abhra_probe_remote_write_samples_sent_total"), std::string::npos);
+  EXPECT_NE(metrics->body.find("abhra_probe_remote_write_requests_failed_total"), std::string::npos);
+  EXPECT_NE(metrics->body.find("abhra_probe_remote_write_queue_bytes"), std::string::npos);
+  // The same self-metrics reach the aggregator, labelled like the probe's results.
+  ASSERT_TRUE(WaitFor([&] {
+    return !Matching("__name__=abhra_probe_remote_write_samples_sent_total,cluster=c9,env=staging,"
+                     "job=abhra-probe,region=eu,").empty();
+  }));
+  auto dropped = Matching("__name__=abhra_probe_remote_write_samples_dropped_total,", "reason=rejected,");
+  ASSERT_FALSE(dropped.empty());
+  EXPECT_EQ(dropped[0].series,
+            "__name__=abhra_probe_remote_write_samples_dropped_total,cluster=c9,env=staging,"
+            "job=abhra-probe,reason=rejected,region=eu,");
+  EXPECT_EQ(dropped[0].v, 0);
   auto latest = http::Fetch(port, "GET", "/probe/metrics");
   ASSERT_TRUE(latest.ok());
   EXPECT_NE(latest->body.find("probe_http_status_code{"), std::string::npos) << latest->body;
@@ -150,19 +166,19 @@ TEST_F(ProbeAppTest, ChecksPushesServesAndReloads) {
       service_->Url("/broken"), service_->port()));
   ASSERT_TRUE((*app)->Reload().ok());
   ASSERT_TRUE(WaitFor([&] {
-    for (const Received& r : Matching("__name__=probe_success,", "job=web,")) {
+    for (const Received& r : Matching("__name__=probe_success,", "target=web,")) {
       if (storage::IsStaleNaN(r.v)) return true;
     }
     return false;
   }));
-  ASSERT_TRUE(WaitFor([&] { return !Matching("__name__=probe_success,", "job=tcp-svc,").empty(); }));
+  ASSERT_TRUE(WaitFor([&] { return !Matching("__name__=probe_success,", "target=tcp-svc,").empty(); }));
 
   // A broken configuration is refused and the running one kept.
   std::ofstream(path) << "environment: [\n";
   EXPECT_FALSE((*app)->Reload().ok());
   EXPECT_FALSE((*app)->counters().last_reload_ok.load());
-  size_t before = Matching("job=tcp-svc,").size();
-  ASSERT_TRUE(WaitFor([&] { return Matching("job=tcp-svc,").size() > before; }));
+  size_t before = Matching("target=tcp-svc,").size();
+  ASSERT_TRUE(WaitFor([&] { return Matching("target=tcp-svc,").size() > before; }));
   (*app)->Stop();
 }
 

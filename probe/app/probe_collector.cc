@@ -36,4 +36,20 @@ void AddLabelled(prometheus::MetricFamily* family,
   family->metric.push_back(std::move(m));
 }
 
+std::vector<ReportedSample> FamilySamples(const std::vector<prometheus::MetricFamily>& families,
+                                          const Labels& base, int64_t timestamp_ms) {
+  std::vector<ReportedSample> out;
+  for (const prometheus::MetricFamily& f : families) {
+    const bool counter = f.type == prometheus::MetricType::Counter;
+    if (!counter && f.type != prometheus::MetricType::Gauge) continue;
+    for (const prometheus::ClientMetric& m : f.metric) {
+      Labels labels = base;
+      labels.Set(kMetricName, f.name);
+      for (const prometheus::ClientMetric::Label& l : m.label) labels.Set(l.name, l.value);
+      out.push_back({std::move(labels), timestamp_ms, counter ? m.counter.value : m.gauge.value});
+    }
+  }
+  return out;
+}
+
 }  // namespace abhra::probe

@@ -1,12 +1,17 @@
 // The probe's self-metrics, read at scrape time from the scheduler, sender, queue and app
-// counters (a prometheus-cpp Collectable registered with common/metrics).
+// counters (a prometheus-cpp Collectable registered with common/metrics), and the same
+// families as samples, for pushing them to the aggregator with the check results.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <vector>
 
 #include <prometheus/collectable.h>
 #include <prometheus/metric_family.h>
+
+#include "common/labels/labels.h"
+#include "probe/report/report_builder.h"
 
 namespace abhra::probe {
 
@@ -26,5 +31,10 @@ prometheus::MetricFamily GaugeFamily(std::string name, std::string help, double 
 // Adds one more (labelled) value to a family made by the builders above.
 void AddLabelled(prometheus::MetricFamily* family,
                  std::vector<prometheus::ClientMetric::Label> labels, double value);
+
+// One sample per counter and gauge of `families` at timestamp_ms, labelled `base` plus the
+// metric's own labels and __name__. Other metric types are skipped (the probe has none).
+std::vector<ReportedSample> FamilySamples(const std::vector<prometheus::MetricFamily>& families,
+                                          const Labels& base, int64_t timestamp_ms);
 
 }  // namespace abhra::probe

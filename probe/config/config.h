@@ -132,7 +132,7 @@ enum class TargetKind { kHttp, kHealth, kTcp, kScrape, kDns };
 std::string_view TargetKindName(TargetKind kind);  // "http", "health", "tcp", "scrape", "dns"
 
 struct Target {
-  std::string name;     // unique; becomes the `job` label
+  std::string name;     // unique; `target` label of checks, `job` label of scrapes
   std::string service;  // `service` label; defaults to name
   TargetKind kind = TargetKind::kHttp;
   int64_t interval_ms = 0;
@@ -167,6 +167,9 @@ struct AggregatorConfig {
   int64_t min_backoff_ms = 30;
   int64_t max_backoff_ms = 5'000;
   bool retry_on_http_429 = true;
+  // How often the probe's own abhra_probe_* metrics are pushed along with the results
+  // (job="abhra-probe"); 0: never (they are still served at /metrics).
+  int64_t self_metrics_interval_ms = 15'000;
 };
 
 struct ProbeConfig {

@@ -242,7 +242,7 @@ class MapReader {
 
 bool IsReservedLabel(std::string_view name) {
   return name == "env" || name == "cluster" || name == "job" || name == "instance" ||
-         name == "service" || name.substr(0, 2) == "__";
+         name == "service" || name == "target" || name.substr(0, 2) == "__";
 }
 
 void ReadLabelMap(Reader* r, const MapReader& m, std::string_view key,
@@ -255,7 +255,7 @@ void ReadLabelMap(Reader* r, const MapReader& m, std::string_view key,
                                  m.Where(key), name));
     } else if (IsReservedLabel(name)) {
       r->Error(mark, fmt::format("{}: label \"{}\" is reserved (env and cluster have their own "
-                                 "keys; job, instance and service are set per target)",
+                                 "keys; job, target, instance and service are set per target)",
                                  m.Where(key), name));
     } else if (value.empty()) {
       r->Error(mark, fmt::format("{}: label \"{}\" has an empty value", m.Where(key), name));
@@ -756,7 +756,7 @@ void ReadAggregator(Reader* r, const YAML::Node& node, AggregatorConfig* a) {
   MapReader m(r, node, "aggregator",
               {"url", "bearer_token", "token_file", "tls", "remote_timeout", "queue",
                "max_samples_per_send", "batch_send_deadline", "shards", "min_backoff",
-               "max_backoff", "retry_on_http_429"});
+               "max_backoff", "retry_on_http_429", "self_metrics_interval"});
   if (!m.Has("url")) {
     r->Error(node, "aggregator.url is required");
   } else if (m.String("url", &a->url)) {
@@ -791,6 +791,11 @@ void ReadAggregator(Reader* r, const YAML::Node& node, AggregatorConfig* a) {
     r->Error(node, "aggregator: need 0 < min_backoff <= max_backoff");
   }
   m.Bool("retry_on_http_429", &a->retry_on_http_429);
+  if (m.Duration("self_metrics_interval", &a->self_metrics_interval_ms) &&
+      a->self_metrics_interval_ms > 0 && a->self_metrics_interval_ms < 1000) {
+    r->Error(m.Get("self_metrics_interval"),
+             "aggregator.self_metrics_interval must be 0 (off) or at least 1s");
+  }
 }
 
 void ReadConfig(Reader* r, const YAML::Node& root, ProbeConfig* cfg) {

@@ -187,12 +187,28 @@ TEST(ConfigLoader, WrongTypes) {
 }
 
 TEST(ConfigLoader, RequiredAndReserved) {
-  auto errs = Errors("external_labels: {env: x, 1bad: y}\n");
+  auto errs = Errors("external_labels: {env: x, target: z, 1bad: y}\n");
   std::string all = Join(errs);
   EXPECT_THAT(all, HasSubstr("environment is required"));
   EXPECT_THAT(all, HasSubstr("cluster is required"));
   EXPECT_THAT(all, HasSubstr("label \"env\" is reserved"));
+  EXPECT_THAT(all, HasSubstr("label \"target\" is reserved"));
   EXPECT_THAT(all, HasSubstr("invalid label name \"1bad\""));
+}
+
+TEST(ConfigLoader, SelfMetricsInterval) {
+  const std::string head = "environment: e\ncluster: c\naggregator:\n  url: http://h:1/api/v1/write\n";
+  ConfigParseOutcome def = ParseConfigText(head, "p.yml");
+  ASSERT_TRUE(def.errors.empty()) << ::testing::PrintToString(def.errors);
+  EXPECT_EQ(def.config.aggregator->self_metrics_interval_ms, 15'000);
+  ConfigParseOutcome set = ParseConfigText(head + "  self_metrics_interval: 1m\n", "p.yml");
+  ASSERT_TRUE(set.errors.empty()) << ::testing::PrintToString(set.errors);
+  EXPECT_EQ(set.config.aggregator->self_metrics_interval_ms, 60'000);
+  ConfigParseOutcome off = ParseConfigText(head + "  self_metrics_interval: 0\n", "p.yml");
+  ASSERT_TRUE(off.errors.empty()) << ::testing::PrintToString(off.errors);
+  EXPECT_EQ(off.config.aggregator->self_metrics_interval_ms, 0);
+  auto errs = Errors(head + "  self_metrics_interval: 10ms\n");
+  EXPECT_THAT(Join(errs), HasSubstr("p.yml:5:26: aggregator.self_metrics_interval must be 0 (off) or at least 1s"));
 }
 
 TEST(ConfigLoader, SyntaxErrorHasPosition) {

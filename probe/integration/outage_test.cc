@@ -62,6 +62,7 @@ TEST(OutageTest, AggregatorOutageLosesNothing) {
       "environment: outage\ncluster: c1\n"
       "aggregator:\n  url: {}/api/v1/write\n  queue: {{dir: {}/queue}}\n"
       "  batch_send_deadline: 200ms\n  min_backoff: 50ms\n  max_backoff: 500ms\n"
+      "  self_metrics_interval: 1s\n"
       "targets:\n  - {{name: web, interval: 1s, timeout: 800ms, http: {{url: \"{}\"}}}}\n",
       agg_url, dir, (*service)->Url("/"));
   pid_t prb = testing::SpawnProcess({probe, "--config", dir + "/probe.yml", "--listen",
@@ -81,15 +82,21 @@ TEST(OutageTest, AggregatorOutageLosesNothing) {
     std::this_thread::sleep_for(100ms);
     auto m = testing::HttpGet(probe_metrics);
     if (!m.ok()) continue;
-    double enq = MetricValue(*m, "abhra_probe_remote_samples_enqueued_total");
-    double sent = MetricValue(*m, "abhra_probe_remote_samples_sent_total");
+    double enq = MetricValue(*m, "abhra_probe_remote_write_samples_enqueued_total");
+    double sent = MetricValue(*m, "abhra_probe_remote_write_samples_sent_total");
     drained = enq > 0 && enq == sent;
   }
   testing::TerminateProcess(prb);
   EXPECT_TRUE(drained);
 
   auto body = testing::HttpGet(agg_url + "/api/v1/query?query=" +
-                               "probe_success%7Bjob%3D%22web%22%7D%5B1h%5D");
+                               "probe_success%7Bjob%3D%22abhra-probe%22%2Ctarget%3D%22web%22%7D%5B1h%5D");
+  // The probe's own metrics were pushed too, and those taken during the outage (queued
+  // with the results) show the failed requests.
+  auto failed = testing::HttpGet(
+      agg_url + "/api/v1/query?query=" +
+      "max_over_time(abhra_probe_remote_write_requests_failed_total%7Bjob%3D%22abhra-probe%22%2C"
+      "env%3D%22outage%22%7D%5B1h%5D)");
   testing::TerminateProcess(agg);
   ASSERT_TRUE(body.ok()) << body.status().ToString();
   nlohmann::json j = nlohmann::json::parse(*body, nullptr, false);
@@ -108,6 +115,14 @@ TEST(OutageTest, AggregatorOutageLosesNothing) {
   const auto& labels = j["data"]["result"][0]["metric"];
   EXPECT_EQ(labels["env"], "outage");
   EXPECT_EQ(labels["cluster"], "c1");
+  EXPECT_EQ(labels["job"], "abhra-probe");
+  EXPECT_EQ(labels["target"], "web");
+  EXPECT_EQ(labels["service"], "web");
+  ASSERT_TRUE(failed.ok()) << failed.status().ToString();
+  nlohmann::json f = nlohmann::json::parse(*failed, nullptr, false);
+  ASSERT_FALSE(f.is_discarded()) << *failed;
+  ASSERT_EQ(f["data"]["result"].size(), 1u) << *failed;
+  EXPECT_GT(std::stod(f["data"]["result"][0]["value"][1].get<std::string>()), 0) << *failed;
   if (!HasFailure()) std::filesystem::remove_all(dir);
 }
 

@@ -102,6 +102,7 @@ bool Sender::SendShard(size_t shard, std::vector<ReportedSample>* samples) {
         stats_.last_success_ms.store(Clock::Real().NowMillis());
         break;
       }
+      stats_.requests_failed.fetch_add(1);
       if (out.kind == SendOutcome::Kind::kDrop) {
         stats_.samples_dropped_rejected.fetch_add(static_cast<int64_t>(count));
         LOG_ERROR("push", "aggregator rejected samples; dropped (not retried)",
@@ -109,7 +110,6 @@ bool Sender::SendShard(size_t shard, std::vector<ReportedSample>* samples) {
                   LogfmtValue(out.detail.substr(0, 256)));
         break;
       }
-      stats_.requests_retried.fetch_add(1);
       int64_t wait = out.retry_after_ms >= 0 ? out.retry_after_ms : backoff;
       LOG_WARN("push", "send failed; retrying", "shard={} status={} err={} retry_in_ms={}", shard,
                out.status, LogfmtValue(out.detail.substr(0, 200)), wait);

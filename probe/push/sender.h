@@ -31,7 +31,7 @@ struct PushStats {
   std::atomic<int64_t> samples_dropped_rejected{0};  // answered with a non-retryable 4xx
   std::atomic<int64_t> samples_dropped_corrupt{0};   // queue records that did not decode
   std::atomic<int64_t> requests_sent{0};
-  std::atomic<int64_t> requests_retried{0};
+  std::atomic<int64_t> requests_failed{0};  // no 2xx: network error, 5xx, 429 or a rejecting 4xx
   std::atomic<int64_t> last_success_ms{0};
 };
 

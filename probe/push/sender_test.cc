@@ -170,7 +170,7 @@ TEST_F(SenderTest, RetriesServerErrorsUntilAccepted) {
   sender.Start();
   ASSERT_TRUE(sender.Enqueue(Batch(1, 5000)).ok());
   ASSERT_TRUE(WaitFor([&] { return agg_.Accepted() == 5; })) << agg_.Accepted();
-  EXPECT_GE(sender.stats().requests_retried.load(), 4);
+  EXPECT_GE(sender.stats().requests_failed.load(), 4);
   EXPECT_EQ(sender.stats().samples_dropped_rejected.load(), 0);
 }
 
@@ -181,7 +181,7 @@ TEST_F(SenderTest, DropsOtherClientErrorsWithoutRetry) {
   sender.Start();
   ASSERT_TRUE(sender.Enqueue(Batch(1, 5000, /*series=*/1)).ok());
   ASSERT_TRUE(WaitFor([&] { return sender.stats().samples_dropped_rejected.load() == 1; }));
-  EXPECT_EQ(sender.stats().requests_retried.load(), 0);
+  EXPECT_EQ(sender.stats().requests_failed.load(), 1);
   EXPECT_EQ(agg_.requests(), 1);
   // Later samples still flow once the aggregator accepts again.
   agg_.status = 200;
@@ -196,7 +196,7 @@ TEST_F(SenderTest, TooManyRequestsHonoursRetryAfter) {
   Sender sender(config_, queue.get());
   sender.Start();
   ASSERT_TRUE(sender.Enqueue(Batch(1, 5000)).ok());
-  ASSERT_TRUE(WaitFor([&] { return sender.stats().requests_retried.load() >= 3; }));
+  ASSERT_TRUE(WaitFor([&] { return sender.stats().requests_failed.load() >= 3; }));
   agg_.status = 200;
   ASSERT_TRUE(WaitFor([&] { return agg_.Accepted() == 5; }));
   EXPECT_EQ(sender.stats().samples_dropped_rejected.load(), 0);
@@ -209,7 +209,7 @@ TEST_F(SenderTest, OutageAndRestartLoseNothing) {
     Sender sender(config_, queue.get());
     sender.Start();
     for (int t = 0; t < 30; ++t) ASSERT_TRUE(sender.Enqueue(Batch(t, 7000)).ok());
-    ASSERT_TRUE(WaitFor([&] { return sender.stats().requests_retried.load() >= 2; }));
+    ASSERT_TRUE(WaitFor([&] { return sender.stats().requests_failed.load() >= 2; }));
     sender.Stop();  // the probe restarts while the aggregator is still down
   }
   EXPECT_EQ(agg_.Accepted(), 0u);

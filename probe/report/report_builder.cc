@@ -31,15 +31,33 @@ ReportBuilder::ReportBuilder(const ProbeConfig& config)
       cluster_(config.cluster),
       external_labels_(config.external_labels) {}
 
-Labels ReportBuilder::TargetLabels(const Target& target) const {
+std::vector<Label> ReportBuilder::ProbeLabels() const {
   std::vector<Label> labels;
   labels.push_back({"env", env_});
   labels.push_back({"cluster", cluster_});
   for (const auto& [k, v] : external_labels_) labels.push_back({k, v});
-  labels.push_back({"job", target.name});
+  return labels;
+}
+
+Labels ReportBuilder::TargetLabels(const Target& target) const {
+  std::vector<Label> labels = ProbeLabels();
+  if (target.kind == TargetKind::kScrape) {
+    // A scraped endpoint is its own job, as in a Prometheus scrape config.
+    labels.push_back({"job", target.name});
+  } else {
+    // Check results: the probe's job, the target named in its own label (blackbox style).
+    labels.push_back({"job", std::string(kProbeJob)});
+    labels.push_back({"target", target.name});
+  }
   labels.push_back({"instance", target.Instance()});
   labels.push_back({"service", target.service});
   for (const auto& [k, v] : target.labels) labels.push_back({k, v});
+  return Labels(std::move(labels));
+}
+
+Labels ReportBuilder::SelfLabels() const {
+  std::vector<Label> labels = ProbeLabels();
+  labels.push_back({"job", std::string(kProbeJob)});
   return Labels(std::move(labels));
 }
 
@@ -68,9 +86,11 @@ bool SameTargetIdentity(const Target& a, const Target& b) {
 std::shared_ptr<const std::vector<ReportedSample>> ReportBuilder::Build(
     const Target& target, const TargetResult& result, std::vector<ReportedSample>* stale) {
   TargetSeries& state = targets_[target.name];
-  if (state.target_labels.empty() || state.service != target.service ||
-      state.instance != target.Instance() || state.labels != target.labels) {
+  if (state.target_labels.empty() || state.kind != target.kind ||
+      state.service != target.service || state.instance != target.Instance() ||
+      state.labels != target.labels) {
     state.target_labels = TargetLabels(target);
+    state.kind = target.kind;
     state.service = target.service;
     state.instance = target.Instance();
     state.labels = target.labels;
@@ -102,11 +122,13 @@ std::shared_ptr<const std::vector<ReportedSample>> ReportBuilder::Build(
                   {{"reason", r.failure_reason.empty() ? "unknown" : r.failure_reason}}),
          1, ts);
   }
-  // The version survives failed checks (which usually cannot see it).
+  // The version survives failed checks (which usually cannot see it). No version known, no
+  // series: readers count `version` values per service (status page, AbhraVersionSkew,
+  // dashboards), and a version-less series would count as one more version.
   if (!r.version.empty()) state.last_version = r.version;
-  std::vector<Label> info_labels;
-  if (!state.last_version.empty()) info_labels.push_back({"version", state.last_version});
-  emit(WithName(base, "abhra_target_info", info_labels), 1, ts);
+  if (!state.last_version.empty()) {
+    emit(WithName(base, "abhra_target_info", {{"version", state.last_version}}), 1, ts);
+  }
 
   // Staleness: what was reported last time and not now.
   if (state.last) {

@@ -45,26 +45,25 @@ TEST(ReportBuilder, CheckSeriesCarryTargetLabelsAndReason) {
   r.result.duration_seconds = 0.25;
   r.result.Add("probe_http_status_code", 503);
   r.result.Add("probe_http_duration_seconds", 0.1, {{"phase", "connect"}});
+  r.result.version = "3.1";
   std::vector<ReportedSample> out;
   Build(&b, cfg.targets[0], r, &out);
-  const std::string base =
-      "cluster=\"eu-1\", env=\"prod\", instance=\"http://h:1/x\", job=\"api\", region=\"eu\", "
-      "service=\"pay\", team=\"core\"";
+  const std::string head = "cluster=\"eu-1\", env=\"prod\", instance=\"http://h:1/x\", job=\"abhra-probe\"";
+  const std::string tail = "region=\"eu\", service=\"pay\", target=\"api\", team=\"core\"";
+  const std::string base = head + ", " + tail;
   const ReportedSample* success = Find(out, "probe_success{" + base + "}");
   ASSERT_NE(success, nullptr) << All(out);
   EXPECT_EQ(success->value, 0);
   EXPECT_EQ(success->timestamp_ms, 1000);
   ASSERT_NE(Find(out, "probe_duration_seconds{" + base + "}"), nullptr);
   EXPECT_EQ(Find(out, "probe_http_status_code{" + base + "}")->value, 503);
-  ASSERT_NE(Find(out, "probe_http_duration_seconds{" + base.substr(0, base.find(", job")) +
-                          ", job=\"api\", phase=\"connect\", region=\"eu\", service=\"pay\", team=\"core\"}"),
+  ASSERT_NE(Find(out, "probe_http_duration_seconds{" + head + ", phase=\"connect\", " + tail + "}"),
             nullptr)
       << All(out);
-  ASSERT_NE(Find(out, "abhra_probe_failure_info{" + base.substr(0, base.find(", region")) +
-                          ", reason=\"status_code\", region=\"eu\", service=\"pay\", team=\"core\"}"),
+  ASSERT_NE(Find(out, "abhra_probe_failure_info{" + head + ", reason=\"status_code\", " + tail + "}"),
             nullptr)
       << All(out);
-  ASSERT_NE(Find(out, "abhra_target_info{" + base + "}"), nullptr) << All(out);
+  ASSERT_NE(Find(out, "abhra_target_info{" + base + ", version=\"3.1\"}"), nullptr) << All(out);
 }
 
 TEST(ReportBuilder, StaleMarkersWhenSeriesVanish) {
@@ -74,6 +73,8 @@ TEST(ReportBuilder, StaleMarkersWhenSeriesVanish) {
   failing.result.Fail(reason::kTimeout, "t");
   std::vector<ReportedSample> out;
   Build(&b, cfg.targets[0], failing, &out);
+  // No version known yet: no info series (it would count as a version of its own).
+  for (const ReportedSample& s : out) EXPECT_NE(s.labels.MetricName(), "abhra_target_info");
 
   TargetResult ok{"api", 2000, 1, {}};
   ok.result.success = true;
@@ -85,13 +86,11 @@ TEST(ReportBuilder, StaleMarkersWhenSeriesVanish) {
     if (storage::IsStaleNaN(s.value)) {
       ++stale;
       EXPECT_EQ(s.timestamp_ms, 2000);
-      // The failure reason and the version-less info series went away.
-      EXPECT_TRUE(s.labels.MetricName() == "abhra_probe_failure_info" ||
-                  s.labels.MetricName() == "abhra_target_info")
-          << s.labels.ToString();
+      // The failure reason went away.
+      EXPECT_EQ(s.labels.MetricName(), "abhra_probe_failure_info") << s.labels.ToString();
     }
   }
-  EXPECT_EQ(stale, 2) << All(out);
+  EXPECT_EQ(stale, 1) << All(out);
 
   // A later failure keeps the version last seen.
   TargetResult fail2{"api", 3000, 1, {}};
@@ -106,6 +105,21 @@ TEST(ReportBuilder, StaleMarkersWhenSeriesVanish) {
     }
   }
   EXPECT_TRUE(found);
+
+  // A new version replaces the old series, which goes stale.
+  TargetResult ok2{"api", 4000, 1, {}};
+  ok2.result.success = true;
+  ok2.result.version = "1.1";
+  out.clear();
+  Build(&b, cfg.targets[0], ok2, &out);
+  std::vector<std::string> versions;
+  for (const ReportedSample& s : out) {
+    if (s.labels.MetricName() == "abhra_target_info") {
+      versions.push_back(fmt::format("{}:{}", s.labels.Get("version"),
+                                     storage::IsStaleNaN(s.value) ? "stale" : "1"));
+    }
+  }
+  EXPECT_EQ(versions, (std::vector<std::string>{"1.1:1", "1.0:stale"})) << All(out);
 
   // Removing the target makes all of its series stale at reload time.
   size_t tracked = b.tracked_series();
@@ -151,6 +165,49 @@ TEST(ReportBuilder, ScrapeHonorLabels) {
     }
   }
   EXPECT_TRUE(up && m && count) << All(out);
+}
+
+// The label contract with the status page, alerts and dashboards: check results are
+// job="abhra-probe" with the target in `target`; scraped endpoints are job="<target name>".
+TEST(ReportBuilder, JobAndTargetLabelsByKind) {
+  ProbeConfig cfg = Config(
+      "  - {name: web, service: shop, http: {url: \"http://h:1/\"}}\n"
+      "  - {name: web-health, service: shop, health: {url: \"http://h:1/\"}}\n"
+      "  - {name: db, tcp: {address: \"h:5432\"}}\n"
+      "  - {name: resolver, dns: {server: \"127.0.0.1:53\", query_name: example.com}}\n"
+      "  - {name: shop-metrics, service: shop, scrape: {url: \"http://h:1/metrics\"}}\n");
+  ReportBuilder b(cfg);
+  for (const Target& t : cfg.targets) {
+    Labels l = b.TargetLabels(t);
+    if (t.kind == TargetKind::kScrape) {
+      EXPECT_EQ(l.Get("job"), t.name);
+      EXPECT_FALSE(l.Has("target")) << l.ToString();
+    } else {
+      EXPECT_EQ(l.Get("job"), kProbeJob) << t.name;
+      EXPECT_EQ(l.Get("target"), t.name);
+    }
+  }
+  // Two checks of the same service and URL stay two series.
+  EXPECT_EQ(b.TargetLabels(cfg.targets[0]).Get("service"), "shop");
+  EXPECT_NE(b.TargetLabels(cfg.targets[0]), b.TargetLabels(cfg.targets[1]));
+  EXPECT_EQ(b.TargetLabels(cfg.targets[2]).Get("service"), "db");  // defaults to the name
+  // The probe's own metrics: the probe's job, identified by env and cluster.
+  Labels self = b.SelfLabels();
+  EXPECT_EQ(self.size(), 4u) << self.ToString();
+  EXPECT_EQ(self.Get("job"), kProbeJob);
+  EXPECT_EQ(self.Get("env"), "prod");
+  EXPECT_EQ(self.Get("cluster"), "eu-1");
+  EXPECT_EQ(self.Get("region"), "eu");
+
+  // A reload that turns a check into a scrape under the same name stale-marks its series.
+  TargetResult r{"db", 1000, 1, {}};
+  r.result.success = true;
+  std::vector<ReportedSample> out;
+  Build(&b, cfg.targets[2], r, &out);
+  std::vector<ReportedSample> stale;
+  b.Reload(Config("  - {name: db, scrape: {url: \"http://h:5432/metrics\"}}\n"), 2000, &stale);
+  ASSERT_EQ(stale.size(), out.size()) << All(stale);
+  for (const ReportedSample& s : stale) EXPECT_EQ(s.labels.Get("job"), kProbeJob);
 }
 
 }  // namespace
