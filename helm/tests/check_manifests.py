@@ -24,7 +24,7 @@ AGGREGATOR_FLAGS = {"--data-dir", "--listen", "--config", "--log.level", "--http
 AGGREGATOR_CONFIG_KEYS = {"tenants", "auth", "storage", "alertmanagers"}
 PROBE_FLAGS = {"--config", "--listen", "--check-config"}
 PROBE_CONFIG_KEYS = {"environment", "cluster", "external_labels", "global", "aggregator", "targets"}
-RESERVED_EXTERNAL = {"env", "cluster", "job", "instance", "service"}
+RESERVED_EXTERNAL = {"env", "cluster", "job", "target", "instance", "service"}
 REQUIRED_LABELS = ["app.kubernetes.io/name", "app.kubernetes.io/instance",
                    "app.kubernetes.io/managed-by", "helm.sh/chart", "app.kubernetes.io/version",
                    "app.kubernetes.io/part-of"]
