@@ -261,6 +261,26 @@ def check_queries(s, t_probes):
     expect(sorted(got) == sorted(ENVS), "/api/v1/label/env/values", sorted(ENVS), got)
     log(f"ok: {len(series)} series, each with the env of its probe and cluster={CLUSTER}")
 
+    # The label contract between the probe and its readers (status page, alert rules,
+    # dashboards; probe/README.md): check results are job="abhra-probe" with the check in
+    # `target` and the service in `service`; a scraped endpoint is its own job; the probe's
+    # own remote-write metrics arrive as job="abhra-probe" per env.
+    want = {(env, "abhra-probe", name, name) for (env, name) in every_service()}
+    got = set(s.by("count by (env, job, target, service) (probe_success)",
+                   "env", "job", "target", "service"))
+    expect(got == want, "(env, job, target, service) of probe_success", sorted(want), sorted(got))
+    want = {(env, f"{name}-metrics", name) for (env, name) in every_service()}
+    got = set(s.by('count by (env, job, service) (up{env!=""})', "env", "job", "service"))
+    expect(got == want, "(env, job, service) of the scraped endpoints' up", sorted(want),
+           sorted(got))
+    want = {(env, "abhra-probe") for env in ENVS}
+    wait_equal("the probes' own metrics in the aggregator",
+               lambda: set(s.by('count by (env, job) ('
+                                'abhra_probe_remote_write_samples_sent_total{job="abhra-probe"})',
+                                "env", "job")), want, 10)
+    log("ok: job/target/service labels as the status page, alerts and dashboards expect; "
+        "probe self-metrics arrive")
+
     # query_range: 4 steps 1 s apart after every service was up: all up in each step.
     time.sleep(max(0.0, t_up + 3.5 - time.time()))
     result = s.query_range("sum by (env) (probe_success)", t_up, t_up + 3, 1)
@@ -270,18 +290,21 @@ def check_queries(s, t_probes):
     log(f"ok: query_range {got}")
 
 
-def check_status_page_services(s):
-    """The status page lists every service of every environment as up with its version."""
+def check_status_page_services(s, failed=()):
+    """The status page lists every service of every environment with its version: up, or
+    degraded for the services in `failed` (up again, but they failed within the page's
+    5-minute state window)."""
     def listed():
         page = get_json(f"{s.agg}/api/v1/status/page")["data"]
         return {(x["env"], x["service"]): (x["state"], x["versions"]) for x in page["services"]}
-    want = {k: ("up", [v]) for k, v in every_service().items()}
-    wait_equal("status page (/api/v1/status/page) lists every service up with its version",
+    want = {k: ("degraded" if k in failed else "up", [v]) for k, v in every_service().items()}
+    wait_equal("status page (/api/v1/status/page) lists every service with state and version",
                listed, want, 10)
     html = get_text(f"{s.agg}/")
     for (env, name), version in every_service().items():
         expect(name in html and version in html, "status page (GET /)",
                f"service {name} and version {version}", "missing")
+    log(f"ok: status page lists {sorted(want.items())}")
 
 
 def check_alert_path(s, env, service, before_ids):
@@ -372,10 +395,10 @@ def check_restart(s, t_probes):
         out = {}
         for env in ENVS:
             m = s.probe_metrics(env)
-            enq = metric_value(m, "abhra_probe_remote_samples_enqueued_total")
-            sent = metric_value(m, "abhra_probe_remote_samples_sent_total")
-            retries = metric_value(m, "abhra_probe_remote_retries_total")
-            if not (enq > sent and retries > 0):
+            enq = metric_value(m, "abhra_probe_remote_write_samples_enqueued_total")
+            sent = metric_value(m, "abhra_probe_remote_write_samples_sent_total")
+            failed = metric_value(m, "abhra_probe_remote_write_requests_failed_total")
+            if not (enq > sent and failed > 0):
                 return None
             out[env] = int(enq - sent)
         return out
@@ -416,7 +439,8 @@ def check_restart(s, t_probes):
     for env in ENVS:
         m = s.probe_metrics(env)
         for reason in ("rejected", "queue_full", "corrupt"):
-            v = metric_value(m, "abhra_probe_remote_samples_dropped_total", f'reason="{reason}"')
+            v = metric_value(m, "abhra_probe_remote_write_samples_dropped_total",
+                             f'reason="{reason}"')
             expect(v == 0, f"probe {env} samples dropped ({reason})", 0, v)
 
     incidents_after = {i["id"]: i["state"] for i in s.incidents()}
@@ -484,6 +508,7 @@ def main():
             log(f"started: aggregator {s.agg}, Alertmanager {s.am}, probes {s.probe_urls}, "
                 f"{len(s.services)} demo services (work dir {work})")
             check_queries(s, t_probes)
+            check_status_page_services(s)
             first = check_alert_path(s, *OUTAGE, before_ids=set())
             ids = check_restart(s, t_probes)
             expect(first in ids, "first incident after the restart", first, ids)
@@ -491,7 +516,7 @@ def main():
             got = {i["id"] for i in s.incidents()}
             expect(ids <= got and len(got) == len(ids) + 1, "incidents at the end",
                    f"{sorted(ids)} plus one new", sorted(got))
-            check_status_page_services(s)
+            check_status_page_services(s, failed={OUTAGE, OUTAGE_AFTER})
         except BaseException:
             for name in ["aggregator", "alertmanager"] + [f"probe-{e}" for e in ENVS]:
                 try:
