@@ -4,6 +4,16 @@
 
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
+# Waits (at most 5 s) until 127.0.0.1:$1 accepts connections, so a probe started next does not
+# record a failed first check (which shows the service as degraded for 5 minutes).
+wait_listening() {
+  for _ in $(seq 1 50); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "  demo service on port $1 is not listening yet; see services.log" >&2
+}
+
 # env:service:version:flaky-fraction
 DEMO_SERVICES=(
   "dev:checkout:2.4.0-rc.1:0"
@@ -20,7 +30,7 @@ start_demo_environments() {
   local root
   root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
   for env in dev staging prod; do
-    local cfg="$run_dir/probe-$env.yml"
+    local cfg="$run_dir/probe-$env.yml" ports=()
     cat >"$cfg" <<YAML
 environment: $env
 cluster: demo-1
@@ -39,6 +49,7 @@ YAML
       /usr/bin/python3 "$root/tests/demo/demo_service.py" --port "$port" --name "$name" \
         --version "$version" --flaky "$flaky" >>"$run_dir/services.log" 2>&1 &
       pids+=($!)
+      ports+=("$port")
       cat >>"$cfg" <<YAML
   - name: $name
     health:
@@ -50,6 +61,7 @@ YAML
       url: http://127.0.0.1:$port/metrics
 YAML
     done
+    for port in "${ports[@]}"; do wait_listening "$port"; done
     local probe_port
     probe_port=$(free_port)
     "$BIN/abhra-probe" --config "$cfg" --listen "127.0.0.1:$probe_port" >"$run_dir/probe-$env.log" 2>&1 &
