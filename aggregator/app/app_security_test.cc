@@ -7,11 +7,10 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
 
 #include "aggregator/app/aggregator_app.h"
 #include "common/base/clock.h"
-#include "common/base/logging.h"
+#include "common/base/log_capture.h"
 #include "common/http/test_client.h"
 #include "common/remote/write_request_encoder.h"
 
@@ -22,30 +21,6 @@ constexpr const char* kTenantToken = "tenant-tok-Hx81q";
 constexpr const char* kReadToken = "read-tok-Zr52m";
 constexpr const char* kAdminToken = "admin-tok-Pq07c";
 constexpr const char* kWebhookToken = "hook-tok-Wt44e";
-
-// Collects every log line, debug included, while alive.
-class LogCapture {
- public:
-  LogCapture() {
-    SetLogLevel(LogLevel::kDebug);
-    SetLogSink([this](std::string_view line) {
-      std::lock_guard<std::mutex> lock(mu_);
-      text_.append(line).append("\n");
-    });
-  }
-  ~LogCapture() {
-    SetLogSink(nullptr);
-    SetLogLevel(LogLevel::kInfo);
-  }
-  std::string text() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return text_;
-  }
-
- private:
-  std::mutex mu_;
-  std::string text_;
-};
 
 http::Headers Bearer(const std::string& token) {
   http::Headers h;

@@ -5,9 +5,8 @@
 
 #include <filesystem>
 #include <fstream>
-#include <mutex>
 
-#include "common/base/logging.h"
+#include "common/base/log_capture.h"
 
 namespace abhra::auth {
 namespace {
@@ -32,30 +31,6 @@ int Status(const AccessPolicy& p, const http::Request& req, http::Response* out 
   if (out) *out = resp;
   return ok ? 0 : resp.status;
 }
-
-// Captures every log line (debug and up) while alive.
-class LogCapture {
- public:
-  LogCapture() {
-    SetLogLevel(LogLevel::kDebug);
-    SetLogSink([this](std::string_view line) {
-      std::lock_guard<std::mutex> lock(mu_);
-      text_ += std::string(line) + "\n";
-    });
-  }
-  ~LogCapture() {
-    SetLogSink(nullptr);
-    SetLogLevel(LogLevel::kInfo);
-  }
-  std::string text() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return text_;
-  }
-
- private:
-  std::mutex mu_;
-  std::string text_;
-};
 
 TEST(AccessPolicyTest, ClassifiesPaths) {
   EXPECT_EQ(ClassifyPath("/-/healthy"), AccessClass::kOpen);

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "common/base/clock.h"
+#include "common/base/log_capture.h"
 
 namespace abhra {
 namespace {
@@ -32,6 +33,21 @@ TEST(LoggingTest, LevelFilters) {
   SetLogSink(nullptr);
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_NE(lines[0].find("level=error"), std::string::npos);
+}
+
+TEST(LoggingTest, LogCaptureCollectsLinesAndRestoresTheLevel) {
+  SetLogLevel(LogLevel::kWarn);
+  {
+    LogCapture capture;  // debug and up
+    LOG_DEBUG("x", "fine detail", "n={}", 1);
+    LOG_WARN("x", "careful");
+    std::string text = capture.text();
+    EXPECT_NE(text.find("msg=\"fine detail\" n=1\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("msg=careful\n"), std::string::npos) << text;
+  }
+  EXPECT_FALSE(LogEnabled(LogLevel::kInfo)) << "previous level restored";
+  EXPECT_TRUE(LogEnabled(LogLevel::kWarn));
+  SetLogLevel(LogLevel::kInfo);
 }
 
 TEST(LoggingTest, ParseLevelAndQuote) {
