@@ -132,6 +132,56 @@ class VectorSeriesSet final : public storage::SeriesSet {
   Status err_;
 };
 
+// Series decoded from the index one at a time as the caller advances (index order is label
+// order), so a selection of many series never holds all their labels at once.
+class LazySeriesSet final : public storage::SeriesSet {
+ public:
+  LazySeriesSet(std::shared_ptr<Block> b, IndexPostings postings, int64_t mint, int64_t maxt)
+      : block_(std::move(b)), postings_(std::move(postings)), mint_(mint), maxt_(maxt) {}
+
+  bool Next() override {
+    while (err_.ok() && pos_ < postings_.size()) {
+      uint32_t ref = postings_[pos_++];
+      Labels ls;
+      Status s = block_->index().Series(ref, &ls, &metas_);
+      if (!s.ok()) {
+        err_ = s;
+        return false;
+      }
+      std::vector<ChunkRefData> chunks;
+      for (const auto& m : metas_) {
+        if (m.maxt < mint_ || m.mint > maxt_) continue;
+        auto c = block_->chunks().Chunk(m.ref);
+        if (!c.ok()) {
+          err_ = c.status();
+          return false;
+        }
+        if (c->encoding != 1) {
+          err_ = Status::Corruption("block " + block_->dir() + ": chunk encoding " +
+                                    std::to_string(c->encoding) + " is not XOR");
+          return false;
+        }
+        chunks.push_back({m.mint, m.maxt, c->encoding, c->data});
+      }
+      if (chunks.empty()) continue;
+      cur_ = std::make_unique<BlockSeriesImpl>(block_, std::move(ls), std::move(chunks), mint_, maxt_);
+      return true;
+    }
+    return false;
+  }
+  const storage::Series& At() const override { return *cur_; }
+  Status Err() const override { return err_; }
+
+ private:
+  std::shared_ptr<Block> block_;
+  IndexPostings postings_;
+  size_t pos_ = 0;
+  int64_t mint_, maxt_;
+  std::vector<ChunkMeta> metas_;
+  std::unique_ptr<BlockSeriesImpl> cur_;
+  Status err_;
+};
+
 class BlockQuerier final : public storage::Querier {
  public:
   BlockQuerier(std::shared_ptr<Block> b, int64_t mint, int64_t maxt)
@@ -139,31 +189,10 @@ class BlockQuerier final : public storage::Querier {
 
   std::unique_ptr<storage::SeriesSet> Select(bool sorted, const storage::SelectHints& hints,
                                              const std::vector<Matcher>& matchers) override {
-    std::vector<std::unique_ptr<storage::Series>> out;
     auto p = block_->index().PostingsForMatchers(matchers);
-    if (!p.ok()) return std::make_unique<VectorSeriesSet>(std::move(out), p.status());
+    if (!p.ok()) return std::make_unique<VectorSeriesSet>(std::vector<std::unique_ptr<storage::Series>>{}, p.status());
     int64_t mint = std::max(mint_, hints.start), maxt = std::min(maxt_, hints.end);
-    Labels ls;
-    std::vector<ChunkMeta> metas;
-    for (uint32_t ref : *p) {
-      Status s = block_->index().Series(ref, &ls, &metas);
-      if (!s.ok()) return std::make_unique<VectorSeriesSet>(std::move(out), s);
-      std::vector<ChunkRefData> chunks;
-      for (const auto& m : metas) {
-        if (m.maxt < mint || m.mint > maxt) continue;
-        auto c = block_->chunks().Chunk(m.ref);
-        if (!c.ok()) return std::make_unique<VectorSeriesSet>(std::move(out), c.status());
-        if (c->encoding != 1) {
-          return std::make_unique<VectorSeriesSet>(
-              std::move(out), Status::Corruption("block " + block_->dir() + ": chunk encoding " +
-                                                 std::to_string(c->encoding) + " is not XOR"));
-        }
-        chunks.push_back({m.mint, m.maxt, c->encoding, c->data});
-      }
-      if (chunks.empty()) continue;
-      out.push_back(std::make_unique<BlockSeriesImpl>(block_, std::move(ls), std::move(chunks), mint, maxt));
-    }
-    return std::make_unique<VectorSeriesSet>(std::move(out), Status::Ok());
+    return std::make_unique<LazySeriesSet>(block_, std::move(*p), mint, maxt);
   }
 
   Result<std::vector<std::string>> LabelValues(const std::string& name,
