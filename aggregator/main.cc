@@ -20,7 +20,11 @@ int main(int argc, char** argv) {
   std::string listen = "0.0.0.0:9090";
   std::string config_file;
   std::string log_level = "info";
-  int handler_threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 2u, 16u));
+  // Handlers block while a query runs (or waits for a query slot): enough of them that
+  // ingestion keeps flowing while queries are busy. CPU-heavy query work itself runs on the
+  // shared ParallelFor pool (one thread per core).
+  int handler_threads =
+      static_cast<int>(std::clamp(4 * std::thread::hardware_concurrency(), 8u, 64u));
   size_t max_connections = 1024;
   size_t max_body_bytes = 32u << 20;
   double shutdown_grace_seconds = 10;
@@ -61,7 +65,9 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
       ->capture_default_str();
   cli.add_option("--http.handler-threads", handler_threads,
-                 "Worker threads that run HTTP handlers (ingestion and queries).")
+                 "Worker threads that run HTTP handlers (ingestion and queries). A running or "
+                 "waiting query holds one, so keep this above --query.max-concurrency's "
+                 "expected load or ingestion waits behind queries.")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
   cli.add_option("--http.max-connections", max_connections,
