@@ -65,6 +65,16 @@ assert c["apiVersion"] == "v2" and c["name"] == "abhra" and c["version"] == "0.1
 assert isinstance(c["appVersion"], str) and c["appVersion"] == "0.1.0", "appVersion must be the string 0.1.0"
 EOF
 
+# The aggregator's own --help, when built: rendered flags and their values are checked against it.
+BIN_DIR="${ABHRA_BIN_DIR:-$(dirname "$HELM_DIR")/build/bin}"
+CHECK_EXTRA=()
+if [ -x "$BIN_DIR/abhra-aggregator" ] && "$BIN_DIR/abhra-aggregator" --help > "$OUT/aggregator.help" 2>&1; then
+  CHECK_EXTRA=(--aggregator-help "$OUT/aggregator.help")
+  echo "flags are checked against $BIN_DIR/abhra-aggregator --help"
+else
+  echo "note: $BIN_DIR/abhra-aggregator not built: flags are checked against the checker's list"
+fi
+
 # render NAME CHECK_ARGS -- RENDER_ARGS...: renders into $OUT/NAME.yaml and checks it.
 render_and_check() {
   local name="$1"; shift
@@ -81,7 +91,7 @@ render_and_check() {
   if ! grep -q "Abhra" "$OUT/$name.NOTES.txt"; then
     fail "$name: NOTES.txt did not render"
   fi
-  if "$PY" "$HERE/check_manifests.py" "$OUT/$name.yaml" "${check_args[@]}"; then
+  if "$PY" "$HERE/check_manifests.py" "$OUT/$name.yaml" "${check_args[@]}" "${CHECK_EXTRA[@]}"; then
     pass "$name"
   else
     fail "$name: manifest checks (see above; manifests in $OUT/$name.yaml)"
@@ -91,9 +101,9 @@ render_and_check() {
 SM=(--api-versions monitoring.coreos.com/v1)
 echo "== rendering and checking"
 render_and_check defaults --probes "" --servicemonitor absent --rules absent --dashboards absent \
-  -- "$CHART"
+  --binary-defaults --security off --no-secrets -- "$CHART"
 render_and_check defaults-with-crd --probes "" --servicemonitor absent -- "${SM[@]}" "$CHART"
-render_and_check dev --probes dev:dev-1 --servicemonitor absent \
+render_and_check dev --probes dev:dev-1 --servicemonitor absent --security off --no-secrets \
   -- -f "$CHART/ci/dev-values.yaml" "$CHART"
 render_and_check staging --probes staging:staging-eu-1 --servicemonitor absent \
   -- -f "$CHART/ci/staging-values.yaml" "$CHART"
@@ -103,6 +113,29 @@ render_and_check prod --probes prod:prod-eu-1,prod:prod-us-1 --servicemonitor ab
   -- -f "$CHART/ci/prod-values.yaml" "$CHART"
 render_and_check prod-with-crd --probes prod:prod-eu-1,prod:prod-us-1 --servicemonitor present \
   --release abhra -- --name abhra --namespace monitoring -f "$CHART/ci/prod-values.yaml" "${SM[@]}" "$CHART"
+# TLS + every token class + tenant write tokens + admin API + limits (tests/values-secure.yaml).
+SECURE=(-f "$CHART/ci/staging-values.yaml" -f "$HERE/values-secure.yaml")
+render_and_check secure --probes staging:staging-eu-1 --servicemonitor present --security tls+auth \
+  --no-secrets -- "${SECURE[@]}" "${SM[@]}" "$CHART"
+grep -q "credentials_file: /etc/alertmanager/secrets/abhra-aggregator-auth/webhook-token" "$OUT/secure.NOTES.txt" \
+  && grep -q "secretKeyRef: {name: abhra-aggregator-auth, key: read-token}" "$OUT/secure.NOTES.txt" \
+  && pass "NOTES give the Alertmanager webhook token and the Grafana read-token env" \
+  || fail "NOTES lack the webhook receiver's token or Grafana's token env"
+# The same with the config from an existing Secret (no init container), a probe CA of its own.
+render_and_check secure-config-secret --probes staging:staging-eu-1 --servicemonitor present \
+  -- -f "$CHART/ci/staging-values.yaml" "${SM[@]}" -f /dev/stdin "$CHART" <<'EOF'
+aggregator:
+  existingConfigSecret: abhra-aggregator-config
+  tls: {enabled: true, secretName: abhra-aggregator-tls}
+  auth: {existingSecret: abhra-aggregator-auth}
+probe:
+  tls: {caSecret: probe-ca}
+EOF
+grep -q "auth.read_token_file: /etc/abhra/auth/read-token" "$OUT/secure-config-secret.NOTES.txt" \
+  && grep -q "secretName: probe-ca" "$OUT/secure-config-secret.yaml" \
+  && pass "existingConfigSecret with tokens: NOTES name the token files; probe CA override" \
+  || fail "existingConfigSecret + auth: NOTES or probe CA wrong"
+
 grep -q "does not serve monitoring.coreos.com/v1" "$OUT/prod.NOTES.txt" \
   && pass "NOTES warn when a ServiceMonitor is requested without the CRD" \
   || fail "NOTES do not warn about the missing ServiceMonitor CRD"
@@ -117,7 +150,7 @@ render_and_check long-name --probes dev:dev-1 --release "$LONG" \
   -- --name "$LONG" -f "$CHART/ci/dev-values.yaml" "$CHART"
 
 # Persistence off, tokens from values, probe token Secret, --set.
-render_and_check variants --probes qa:qa-1 --servicemonitor absent -- \
+render_and_check variants --probes qa:qa-1 --servicemonitor absent --secret-value s3cret -- \
   --set aggregator.persistence.enabled=false --set probe.queue.persistence.enabled=false \
   -f /dev/stdin "$CHART" <<'EOF'
 probes:
@@ -153,9 +186,8 @@ grep -q 'grafana_folder: "Abhra (dev)"' "$OUT/with-files.yaml" \
   && pass "dashboards ConfigMap carries the folder annotation" || fail "dashboards folder annotation missing"
 
 echo "== the real binaries with the rendered args and configs (when built)"
-BIN_DIR="${ABHRA_BIN_DIR:-$(dirname "$HELM_DIR")/build/bin}"
 if "$PY" "$HERE/run_with_binaries.py" "$BIN_DIR" "$OUT/defaults.yaml" "$OUT/dev.yaml" \
-    "$OUT/staging.yaml" "$OUT/prod.yaml" "$OUT/variants.yaml"; then
+    "$OUT/staging.yaml" "$OUT/prod.yaml" "$OUT/variants.yaml" "$OUT/secure.yaml"; then
   pass "binaries in $BIN_DIR accept the chart's args and configs (or are not built)"
 else
   fail "a binary rejected what the chart renders"
@@ -216,6 +248,23 @@ probes:
   - {environment: prod, cluster: b, targets: []}
 EOF
 expect_reject duplicate-probe-names 'probe name "prod" is used twice' -- -f "$OUT/dup-probes.yaml" "$CHART"
+expect_reject inline-tenant-token "aggregator.config.tenants[0].token: tokens are not rendered into ConfigMaps" \
+  -- -f /dev/stdin "$CHART" <<'EOF'
+aggregator:
+  config:
+    tenants: [{name: prod, token: s3cret}]
+EOF
+expect_reject tls-without-secret "aggregator.tls.enabled needs aggregator.tls.secretName" \
+  -- --set aggregator.tls.enabled=true "$CHART"
+expect_reject admin-api-open "needs aggregator.auth.adminTokenKey" \
+  -- --set aggregator.auth.existingSecret=a --set aggregator.adminApi.enabled=true --set aggregator.auth.adminTokenKey= "$CHART"
+expect_reject shared-token-key 'tenants canary and staging use the same key "w"' \
+  -- --set aggregator.auth.existingSecret=a --set aggregator.auth.tenantTokenKeys.staging=w \
+  --set aggregator.auth.tenantTokenKeys.canary=w "$CHART"
+expect_reject config-limits "set aggregator.limits.maxSeriesPerTenant instead" \
+  -- --set aggregator.config.limits.max_series_per_tenant=5 "$CHART"
+expect_reject limit-range "aggregator.limits.queryMaxConcurrency: Must be greater than or equal to 1" \
+  -- --set aggregator.limits.queryMaxConcurrency=0 "$CHART"
 expect_reject bad-release-name "release name" -- --name "Bad_Name" "$CHART"
 expect_reject old-kubernetes "chart requires kubeVersion" -- --kube-version 1.20.0 "$CHART"
 
@@ -226,6 +275,32 @@ if "$PY" "$HERE/check_manifests.py" "$OUT/broken.yaml" --probes dev:dev-1 > "$OU
 else
   grep -q "readinessProbe path '/ready' is not /-/ready" "$OUT/broken.out" \
     && pass "checker rejects a wrong readiness path" || fail "checker message: $(cat "$OUT/broken.out")"
+fi
+# expect_caught NAME PATTERN CHECK_ARGS...: $OUT/NAME.yaml must fail the checker with PATTERN.
+expect_caught() {
+  local name="$1" pattern="$2"; shift 2
+  if "$PY" "$HERE/check_manifests.py" "$OUT/$name.yaml" "$@" "${CHECK_EXTRA[@]}" > "$OUT/$name.out"; then
+    fail "checker accepted $name"
+  elif grep -qF -- "$pattern" "$OUT/$name.out"; then
+    pass "checker catches $name"
+  else
+    fail "checker message for $name lacks '$pattern': $(cat "$OUT/$name.out")"
+  fi
+}
+SEC_ARGS=(--probes staging:staging-eu-1 --servicemonitor present)
+sed '/scheme: HTTPS/d' "$OUT/secure.yaml" > "$OUT/broken-probe-scheme.yaml"
+expect_caught broken-probe-scheme "readinessProbe scheme HTTP is not HTTPS" "${SEC_ARGS[@]}"
+sed 's#"Bearer ${ABHRA_READ_TOKEN}"#"Bearer 0123456789abcdef"#' "$OUT/secure.yaml" > "$OUT/broken-inline-bearer.yaml"
+expect_caught broken-inline-bearer "holds a literal secret" "${SEC_ARGS[@]}"
+sed '/bearerTokenSecret:/,+2d' "$OUT/secure.yaml" > "$OUT/broken-sm-token.yaml"
+expect_caught broken-sm-token "no bearerTokenSecret" "${SEC_ARGS[@]}"
+sed 's#url: https://\(.*\)/api/v1/write#url: http://\1/api/v1/write#' "$OUT/secure.yaml" > "$OUT/broken-probe-url.yaml"
+expect_caught broken-probe-url "does not match the aggregator's TLS (on)" "${SEC_ARGS[@]}"
+sed 's#^\(    alertmanagers:\)#    tenants: [{name: x, token: s3cret}]\n\1#' "$OUT/staging.yaml" > "$OUT/broken-tenant-token.yaml"
+expect_caught broken-tenant-token "token is inline in a ConfigMap" --probes staging:staging-eu-1
+if [ ${#CHECK_EXTRA[@]} -gt 0 ]; then
+  sed 's#--query.max-concurrency=20#--query.max-concurrency=0#' "$OUT/defaults.yaml" > "$OUT/broken-flag-range.yaml"
+  expect_caught broken-flag-range "outside the binary's range" --probes ""
 fi
 sed 's#--listen=0.0.0.0:9091#--listen=0.0.0.0:9999#' "$OUT/dev.yaml" > "$OUT/broken2.yaml"
 if "$PY" "$HERE/check_manifests.py" "$OUT/broken2.yaml" --probes dev:dev-1 > "$OUT/broken2.out"; then

@@ -27,6 +27,11 @@ def arr(desc, items=None):
     return o
 DNS_LABEL = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 QUANTITY = "^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$"
+SECRET_KEY = "^[-._a-zA-Z0-9]+$"
+TENANT = "^[A-Za-z0-9][-A-Za-z0-9_.]*$"
+ABS_PATH = "^/.+"
+# The aggregator's own duration syntax (--query.timeout, --http.*-timeout).
+FLAG_DURATION = "^([0-9]+(ms|s|m|h|d|w|y))+$"
 
 defs = {
   "image": obj({
@@ -142,8 +147,10 @@ schema = {
       "config": {"type": "object",
                  "description": "config.yaml of the aggregator, rendered verbatim (aggregator/app/docs/config.md). Known keys are typed here; others pass through for newer aggregators.",
                  "properties": {
-                   "tenants": arr("Environments allowed to write, with optional bearer tokens (prefer existingConfigSecret).",
-                                  obj({"name": s("Environment name (unique).", minLength=1), "token": s("Bearer token for this env.")}, required=["name"])),
+                   "tenants": arr("Environments (tenants) and their series limits. Write tokens come from aggregator.auth.tenantTokenKeys; an inline token is refused.",
+                                  obj({"name": s("Environment name (unique).", minLength=1, pattern=TENANT),
+                                       "token": s("Refused by the chart: use aggregator.auth.tenantTokenKeys."),
+                                       "max_series": i("Most series of this env in the head; 0 = unlimited.", 0)}, required=["name"])),
                    "storage": obj({
                      "block_duration": {"$ref": "#/definitions/aggDuration"},
                      "retention_raw": {"$ref": "#/definitions/aggDuration"},
@@ -155,6 +162,35 @@ schema = {
                                         {"type": "string", "pattern": "^https?://.+"}),
                  }},
       "existingConfigSecret": s("Existing Secret with config.yaml used instead of `config`."),
+      "tls": obj({
+        "enabled": b("Serve HTTPS only (--web.tls-cert-file/--web.tls-key-file)."),
+        "secretName": s("kubernetes.io/tls Secret with tls.crt and tls.key; required when enabled."),
+        "mountPath": s("Where the TLS Secret is mounted.", pattern=ABS_PATH),
+        "caSecret": s("Secret with the CA clients verify the aggregator with; empty = secretName."),
+        "caKey": s("Key of the CA certificate.", minLength=1, pattern=SECRET_KEY),
+      }, desc="HTTPS on the aggregator's port."),
+      "auth": obj({
+        "existingSecret": s("Secret holding every token as a file; empty = no tokens."),
+        "readTokenKey": s("Key of the read token; empty = reads need none.", pattern="^([-._a-zA-Z0-9]+)?$"),
+        "adminTokenKey": s("Key of the admin token (with adminApi.enabled).", pattern="^([-._a-zA-Z0-9]+)?$"),
+        "webhookTokenKey": s("Key of the Alertmanager webhook token; empty = none.", pattern="^([-._a-zA-Z0-9]+)?$"),
+        "tenantTokenKeys": {"type": "object", "description": "Tenant (env) name -> key of its remote-write token in existingSecret.",
+                            "propertyNames": {"pattern": TENANT}, "additionalProperties": {"type": "string", "pattern": SECRET_KEY}},
+        "mountPath": s("Where the token Secret is mounted.", pattern=ABS_PATH),
+      }, desc="Bearer tokens per access class, from one existing Secret."),
+      "adminApi": obj({"enabled": b("--web.enable-admin-api.")}, desc="Admin API (flush, compact)."),
+      "limits": obj({
+        "ingestMaxInflightRequests": i("--ingest.max-inflight-requests (0 = unlimited).", 0),
+        "ingestMaxInflightBytes": i("--ingest.max-inflight-bytes (0 = unlimited).", 0),
+        "queryMaxConcurrency": i("--query.max-concurrency.", 1, 10000),
+        "queryMaxSamples": i("--query.max-samples.", 1, 1099511627776),
+        "queryTimeout": s("--query.timeout, e.g. 2m.", pattern=FLAG_DURATION),
+        "httpHeaderTimeout": s("--http.header-timeout.", pattern=FLAG_DURATION),
+        "httpReadTimeout": s("--http.read-timeout.", pattern=FLAG_DURATION),
+        "httpIdleTimeout": s("--http.idle-timeout.", pattern=FLAG_DURATION),
+        "httpHandlerThreads": i("--http.handler-threads; 0 = the binary's default.", 0, 256),
+        "maxSeriesPerTenant": i("Config limits.max_series_per_tenant (0 = unlimited).", 0),
+      }, desc="Overload protection flags and the series limit."),
       "persistence": {"$ref": "#/definitions/persistence"},
       "resources": {"$ref": "#/definitions/resources"},
       "startupProbe": obj({
@@ -194,6 +230,13 @@ schema = {
       "global": {"$ref": "#/definitions/probeGlobal"},
       "auth": obj({"existingSecret": s("Secret with the bearer token for all probes."), "secretKey": s("Key in the Secret.", minLength=1)}, desc="Remote-write authentication."),
       "tokenMountPath": s("Where the token Secret is mounted.", pattern="^/.+"),
+      "tls": obj({
+        "caSecret": s("Secret with the CA certificate of the aggregator; empty = aggregator.tls.caSecret."),
+        "caKey": s("Key of the CA certificate; empty = aggregator.tls.caKey.", pattern="^([-._a-zA-Z0-9]+)?$"),
+        "serverName": s("Name the certificate is verified against; empty = the URL's host."),
+        "insecureSkipVerify": b("Skip verification (tests only)."),
+        "mountPath": s("Where the CA is mounted.", pattern=ABS_PATH),
+      }, desc="Verifying the aggregator's certificate."),
       "queue": obj({
         "dir": s("Queue directory (config aggregator.queue.dir).", pattern="^/.+"),
         "persistence": {"$ref": "#/definitions/persistence"},
@@ -219,7 +262,8 @@ schema = {
       "labels": {"type": "object", "description": "Extra labels, e.g. release: kube-prometheus-stack.", "additionalProperties": {"$ref": "#/definitions/labelValue"}},
       "interval": {"$ref": "#/definitions/duration"},
       "scrapeTimeout": {"$ref": "#/definitions/duration"},
-    }, desc="Prometheus Operator ServiceMonitor."),
+      "tlsConfig": m("Extra tlsConfig of the aggregator endpoint with TLS (merged over the chart's ca and serverName)."),
+    }, desc="Prometheus Operator ServiceMonitors."),
     "grafana": obj({
       "namespace": s("Namespace for the Grafana ConfigMaps; empty = release namespace."),
       "datasource": obj({
@@ -232,6 +276,13 @@ schema = {
         "url": s("URL; default: in-cluster aggregator Service.", pattern="^(https?://.+)?$"),
         "timeInterval": {"$ref": "#/definitions/duration"},
         "queryTimeout": {"$ref": "#/definitions/duration"},
+        "auth": obj({"tokenEnvVar": s("Grafana environment variable holding the read token.", pattern="^[A-Za-z_][A-Za-z0-9_]*$")},
+                    desc="The read token, when the aggregator has one."),
+        "tls": obj({
+          "caFile": s("CA certificate path in the Grafana pod; empty = system CAs.", pattern="^(/.+)?$"),
+          "insecureSkipVerify": b("tlsSkipVerify (tests only)."),
+          "serverName": s("Name the certificate is verified against."),
+        }, desc="TLS to the aggregator."),
       }, desc="Grafana data source provisioning."),
       "dashboards": obj({
         "enabled": b("Render the dashboards ConfigMap from files/dashboards/*.json."),
