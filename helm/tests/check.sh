@@ -3,13 +3,18 @@
 #
 # 1. Builds helm/tools/render (Go text/template + sprig + Helm's values/schema/manifest logic,
 #    from Debian's golang packages, GOPATH mode, no network) and runs its unit tests.
-# 2. Renders the chart with the defaults and with each ci/*-values.yaml, with and without the
-#    monitoring.coreos.com/v1 capability, and checks every manifest with check_manifests.py.
+# 2. Renders the chart with the defaults, each ci/*-values.yaml and tests/values-secure.yaml
+#    (TLS, every token class, tenant write tokens, admin API, limits), with and without the
+#    monitoring.coreos.com/v1 capability, and checks every manifest with check_manifests.py:
+#    flags and values against `abhra-aggregator --help` when built, HTTPS probes and clients
+#    when TLS is on, Secrets referenced never inlined, no token in any ConfigMap.
 # 3. When the binaries are built (ABHRA_BIN_DIR, default build/bin), starts abhra-aggregator with
-#    the rendered args and config and probes its /-/ready and /-/healthy, and runs
-#    abhra-probe --check-config on every rendered probe config.
-# 4. Negative cases: values violating values.schema.json, duplicate probe names and a broken
-#    manifest must all be rejected with a clear message.
+#    the rendered args and config (TLS and tokens stood in for by a throw-away CA and token files,
+#    the init container's script run first) and probes /-/ready, /-/healthy and the access
+#    rules, and runs abhra-probe --check-config on every rendered probe config.
+# 4. Negative cases: values violating values.schema.json or the token rules, duplicate probe
+#    names and broken manifests (http probes with TLS, inline bearer, ...) must all be rejected
+#    with a clear message.
 #
 # Exit 0 = pass, 1 = fail, 77 = skipped (Go toolchain or libraries missing; install them with
 # `bash cmake/install_deps.sh all`). Set ABHRA_HELM_WORK to keep the Go build cache and the
@@ -109,10 +114,10 @@ render_and_check staging --probes staging:staging-eu-1 --servicemonitor absent \
   -- -f "$CHART/ci/staging-values.yaml" "$CHART"
 render_and_check staging-with-crd --probes staging:staging-eu-1 --servicemonitor present \
   -- -f "$CHART/ci/staging-values.yaml" "${SM[@]}" "$CHART"
-render_and_check prod --probes prod:prod-eu-1,prod:prod-us-1 --servicemonitor absent \
-  -- -f "$CHART/ci/prod-values.yaml" "$CHART"
+render_and_check prod --probes prod:prod-eu-1,prod:prod-us-1 --servicemonitor absent --security tls+auth \
+  --no-secrets -- -f "$CHART/ci/prod-values.yaml" "$CHART"
 render_and_check prod-with-crd --probes prod:prod-eu-1,prod:prod-us-1 --servicemonitor present \
-  --release abhra -- --name abhra --namespace monitoring -f "$CHART/ci/prod-values.yaml" "${SM[@]}" "$CHART"
+  --security tls+auth --no-secrets --release abhra -- --name abhra --namespace monitoring -f "$CHART/ci/prod-values.yaml" "${SM[@]}" "$CHART"
 # TLS + every token class + tenant write tokens + admin API + limits (tests/values-secure.yaml).
 SECURE=(-f "$CHART/ci/staging-values.yaml" -f "$HERE/values-secure.yaml")
 render_and_check secure --probes staging:staging-eu-1 --servicemonitor present --security tls+auth \
@@ -135,6 +140,15 @@ grep -q "auth.read_token_file: /etc/abhra/auth/read-token" "$OUT/secure-config-s
   && grep -q "secretName: probe-ca" "$OUT/secure-config-secret.yaml" \
   && pass "existingConfigSecret with tokens: NOTES name the token files; probe CA override" \
   || fail "existingConfigSecret + auth: NOTES or probe CA wrong"
+
+# Each half alone: TLS without tokens (probe CA from the TLS Secret's ca.crt), tokens without TLS.
+render_and_check tls-only --probes dev:dev-1 --servicemonitor present --no-secrets -- -f "$CHART/ci/dev-values.yaml" \
+  --set serviceMonitor.enabled=true --set aggregator.tls.enabled=true --set aggregator.tls.secretName=tls "${SM[@]}" "$CHART"
+render_and_check auth-only --probes dev:dev-1 --servicemonitor present --no-secrets -- -f "$CHART/ci/dev-values.yaml" \
+  --set serviceMonitor.enabled=true --set aggregator.auth.existingSecret=auth --set aggregator.auth.webhookTokenKey= \
+  --set aggregator.auth.tenantTokenKeys.dev=write-dev --set aggregator.adminApi.enabled=true "${SM[@]}" "$CHART"
+grep -q "they cross the network in" "$OUT/auth-only.NOTES.txt" \
+  && pass "NOTES warn about tokens without TLS" || fail "NOTES do not warn about tokens without TLS"
 
 grep -q "does not serve monitoring.coreos.com/v1" "$OUT/prod.NOTES.txt" \
   && pass "NOTES warn when a ServiceMonitor is requested without the CRD" \
@@ -187,7 +201,8 @@ grep -q 'grafana_folder: "Abhra (dev)"' "$OUT/with-files.yaml" \
 
 echo "== the real binaries with the rendered args and configs (when built)"
 if "$PY" "$HERE/run_with_binaries.py" "$BIN_DIR" "$OUT/defaults.yaml" "$OUT/dev.yaml" \
-    "$OUT/staging.yaml" "$OUT/prod.yaml" "$OUT/variants.yaml" "$OUT/secure.yaml"; then
+    "$OUT/staging.yaml" "$OUT/prod.yaml" "$OUT/variants.yaml" "$OUT/secure.yaml" \
+    "$OUT/tls-only.yaml" "$OUT/auth-only.yaml"; then
   pass "binaries in $BIN_DIR accept the chart's args and configs (or are not built)"
 else
   fail "a binary rejected what the chart renders"

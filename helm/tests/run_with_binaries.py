@@ -305,6 +305,8 @@ def main():
         print(f"  skip: {agg_bin} is not built")
     if not have_probe:
         print(f"  skip: {probe_bin} is not built")
+    if not (have_agg or have_probe):
+        return 0
     ok = True
     certs_dir = tempfile.mkdtemp()
     try:
