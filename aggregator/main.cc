@@ -1,5 +1,7 @@
 // abhra-aggregator: receives remote-write from probes, stores samples in its TSDB and
 // serves PromQL, alerting and the status page, all over one HTTP port.
+#include <malloc.h>
+
 #include <algorithm>
 #include <csignal>
 #include <cstdlib>
@@ -13,6 +15,10 @@
 #include "common/metrics/build_info.h"
 
 int main(int argc, char** argv) {
+  // glibc gives threads their own malloc arenas (up to 8 per core) and memory freed in one is
+  // not reused by another: with many handler threads each query's peak stayed resident per
+  // thread (100k-series bench: 357 MiB peak after the query set; 183 MiB with this).
+  mallopt(M_ARENA_MAX, static_cast<int>(std::max(2u, std::thread::hardware_concurrency())));
   // Before any thread starts, so that SIGTERM/SIGINT wait for WaitForTerminationSignal().
   abhra::http::BlockTerminationSignals();
 

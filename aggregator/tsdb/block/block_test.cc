@@ -7,6 +7,7 @@
 
 #include "aggregator/tsdb/block/block.h"
 #include "aggregator/tsdb/block/block_writer.h"
+#include "aggregator/tsdb/block/chunk_file.h"
 #include "aggregator/tsdb/block/ulid.h"
 #include "aggregator/tsdb/chunk/xor_chunk.h"
 
@@ -186,6 +187,39 @@ TEST(BlockTest, DeletionWaitsForLastReference) {
   EXPECT_TRUE(fs::exists(bdir));  // the iterator still reads it
   it.reset();
   EXPECT_FALSE(fs::exists(bdir));
+}
+
+// Chunk segments are written in pieces as chunks arrive and cut at the segment size: every ref
+// reads back its own bytes, across several segments and write batches.
+TEST(ChunkFileTest, StreamedSegmentsReadBack) {
+  std::string dir = ::testing::TempDir() + "/abhra-chunkfile-" + std::to_string(::getpid());
+  fs::remove_all(dir);
+  std::vector<std::pair<uint64_t, std::vector<uint8_t>>> written;
+  {
+    ChunkFileWriter w(dir, /*segment_size=*/3 * ChunkFileWriter::kWriteBatch);
+    for (int i = 0; i < 400; ++i) {
+      std::vector<uint8_t> data(1000 + (i * 7919) % 30000, static_cast<uint8_t>(i));
+      data[0] = static_cast<uint8_t>(i >> 8);
+      auto ref = w.Write(1, data);
+      ASSERT_TRUE(ref.ok()) << ref.status().ToString();
+      written.push_back({*ref, std::move(data)});
+    }
+    ASSERT_TRUE(w.Finish().ok());
+    EXPECT_GT(w.segment_files().size(), 2u);
+    uint64_t on_disk = 0;
+    for (const auto& f : w.segment_files()) on_disk += fs::file_size(dir + "/" + f);
+    EXPECT_EQ(on_disk, w.bytes_written());
+  }
+  auto r = ChunkFileReader::Open(dir);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  for (const auto& [ref, data] : written) {
+    auto c = (*r)->Chunk(ref);
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    EXPECT_EQ(c->encoding, 1);
+    ASSERT_TRUE(std::equal(c->data.begin(), c->data.end(), data.begin(), data.end()))
+        << "ref " << ref;
+  }
+  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -1,5 +1,8 @@
 #include "aggregator/tsdb/block/chunk_file.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -20,41 +23,82 @@ std::string SegmentName(size_t index) {
 }
 }  // namespace
 
-Result<uint64_t> ChunkFileWriter::Write(uint8_t encoding, std::span<const uint8_t> data) {
-  size_t need = 10 + 1 + data.size() + 4;
-  if (!buf_.empty() && buf_.size() + need > segment_size_) ABHRA_RETURN_IF_ERROR(FlushSegment());
-  if (buf_.empty()) {
-    enc::PutBE32(&buf_, kChunksMagic);
-    buf_.push_back(1);
-    buf_.append(3, '\0');
-  }
-  uint64_t ref = uint64_t(files_.size()) << 32 | buf_.size();
-  enc::PutUvarint(&buf_, data.size());
-  size_t crc_from = buf_.size();
-  buf_.push_back(char(encoding));
-  buf_.append(reinterpret_cast<const char*>(data.data()), data.size());
-  enc::PutBE32(&buf_, Crc32c(0, buf_.data() + crc_from, buf_.size() - crc_from));
-  return ref;
+ChunkFileWriter::~ChunkFileWriter() {
+  if (fd_ >= 0) ::close(fd_);
 }
 
-Status ChunkFileWriter::FlushSegment() {
+Status ChunkFileWriter::OpenSegment() {
   if (!dir_made_) {
     std::error_code ec;
     std::filesystem::create_directories(dir_, ec);
     if (ec) return Status::IOError("mkdir " + dir_ + ": " + ec.message());
     dir_made_ = true;
   }
-  if (buf_.empty()) return Status::Ok();
-  std::string name = SegmentName(files_.size());
-  ABHRA_RETURN_IF_ERROR(WriteFileSync(dir_ + "/" + name, buf_));
+  std::string path = dir_ + "/" + SegmentName(files_.size());
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd_ < 0) return Status::FromErrno("create " + path, errno);
+  buf_.clear();
+  enc::PutBE32(&buf_, kChunksMagic);
+  buf_.push_back(1);
+  buf_.append(3, '\0');
+  seg_bytes_ = buf_.size();
+  return Status::Ok();
+}
+
+Status ChunkFileWriter::WriteBuffered() {
+  const char* p = buf_.data();
+  size_t left = buf_.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd_, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status::FromErrno("write " + dir_ + "/" + SegmentName(files_.size()), errno);
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
   bytes_ += buf_.size();
-  files_.push_back(name);
   buf_.clear();
   return Status::Ok();
 }
 
+Status ChunkFileWriter::CloseSegment() {
+  ABHRA_RETURN_IF_ERROR(WriteBuffered());
+  std::string path = dir_ + "/" + SegmentName(files_.size());
+  if (::fsync(fd_) != 0) return Status::FromErrno("fsync " + path, errno);
+  int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0) return Status::FromErrno("close " + path, errno);
+  files_.push_back(SegmentName(files_.size()));
+  return Status::Ok();
+}
+
+Result<uint64_t> ChunkFileWriter::Write(uint8_t encoding, std::span<const uint8_t> data) {
+  size_t need = 10 + 1 + data.size() + 4;
+  if (fd_ >= 0 && seg_bytes_ > kChunksHeaderSize && seg_bytes_ + need > segment_size_) {
+    ABHRA_RETURN_IF_ERROR(CloseSegment());
+  }
+  if (fd_ < 0) ABHRA_RETURN_IF_ERROR(OpenSegment());
+  uint64_t ref = uint64_t(files_.size()) << 32 | seg_bytes_;
+  size_t before = buf_.size();
+  enc::PutUvarint(&buf_, data.size());
+  size_t crc_from = buf_.size();
+  buf_.push_back(char(encoding));
+  buf_.append(reinterpret_cast<const char*>(data.data()), data.size());
+  enc::PutBE32(&buf_, Crc32c(0, buf_.data() + crc_from, buf_.size() - crc_from));
+  seg_bytes_ += buf_.size() - before;
+  if (buf_.size() >= kWriteBatch) ABHRA_RETURN_IF_ERROR(WriteBuffered());
+  return ref;
+}
+
 Status ChunkFileWriter::Finish() {
-  ABHRA_RETURN_IF_ERROR(FlushSegment());
+  if (fd_ >= 0) ABHRA_RETURN_IF_ERROR(CloseSegment());
+  if (!dir_made_) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir_, ec);
+    if (ec) return Status::IOError("mkdir " + dir_ + ": " + ec.message());
+    dir_made_ = true;
+  }
   return SyncDir(dir_);
 }
 

@@ -25,19 +25,29 @@ class ChunkFileWriter {
  public:
   explicit ChunkFileWriter(std::string dir, size_t segment_size = kMaxChunkSegmentSize)
       : dir_(std::move(dir)), segment_size_(segment_size) {}
-  // Appends one chunk; returns its ref.
+  ~ChunkFileWriter();
+  ChunkFileWriter(const ChunkFileWriter&) = delete;
+  ChunkFileWriter& operator=(const ChunkFileWriter&) = delete;
+  // Appends one chunk; returns its ref. Written to the segment file in pieces of about
+  // kWriteBatch bytes, so a block's chunks are never all in memory at once.
   Result<uint64_t> Write(uint8_t encoding, std::span<const uint8_t> data);
-  // Writes the last segment. Creates the directory (even with no chunks).
+  // Writes and fsyncs the last segment. Creates the directory (even with no chunks).
   Status Finish();
   const std::vector<std::string>& segment_files() const { return files_; }
   uint64_t bytes_written() const { return bytes_; }
 
+  static constexpr size_t kWriteBatch = 1 << 20;
+
  private:
-  Status FlushSegment();
+  Status OpenSegment();
+  Status WriteBuffered();
+  Status CloseSegment();
   std::string dir_;
   size_t segment_size_;
-  std::string buf_;
-  std::vector<std::string> files_;
+  std::string buf_;          // not yet written to the open segment
+  int fd_ = -1;              // the open segment, or -1
+  size_t seg_bytes_ = 0;     // bytes of the open segment, written or buffered
+  std::vector<std::string> files_;  // closed segments
   uint64_t bytes_ = 0;
   bool dir_made_ = false;
 };

@@ -1,5 +1,7 @@
 #include "aggregator/tsdb/db/db.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -67,8 +69,20 @@ Status SyncWalCheckpointMarker(const std::string& wal_dir) {
   return changed ? SyncDir(wal_dir) : Status::Ok();
 }
 
+namespace {
+// Head cuts and compactions free large amounts of memory at once (the cut series' chunks, the
+// block being written); glibc keeps freed memory unless it is at the top of the heap, so hand
+// it back to the OS after them.
+void ReleaseFreedMemory() {
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
+}
+}  // namespace
+
 Status DB::TruncateHead(int64_t mint) {
   ABHRA_RETURN_IF_ERROR(head_->Truncate(mint));
+  ReleaseFreedMemory();
   return SyncWalCheckpointMarker(dir_ + "/wal");
 }
 
@@ -442,7 +456,9 @@ Status DB::Compact() {
   ABHRA_RETURN_IF_ERROR(CutIfNeededLocked());
   ABHRA_RETURN_IF_ERROR(CompactLocked());
   ABHRA_RETURN_IF_ERROR(DownsampleLocked());
-  return ApplyRetention();
+  Status st = ApplyRetention();
+  ReleaseFreedMemory();
+  return st;
 }
 
 Status DB::CompactLocked() {
