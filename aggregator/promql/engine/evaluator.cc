@@ -1,14 +1,14 @@
 #include "aggregator/promql/engine/evaluator.h"
 
+#include <re2/re2.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
-#include <span>
 #include <set>
+#include <span>
 #include <unordered_map>
-
-#include <re2/re2.h>
 
 #include "common/base/parallel.h"
 
@@ -103,18 +103,24 @@ void Evaluator::AddSamplesShared(int64_t n) const {
 int64_t Evaluator::AtTime(const Expr& e, int64_t ts) const {
   int64_t t = ts;
   switch (e.at) {
-    case AtKind::kTime: t = e.at_ms; break;
-    case AtKind::kStart: t = ctx_.query_start; break;
-    case AtKind::kEnd: t = ctx_.query_end; break;
-    case AtKind::kNone: break;
+    case AtKind::kTime:
+      t = e.at_ms;
+      break;
+    case AtKind::kStart:
+      t = ctx_.query_start;
+      break;
+    case AtKind::kEnd:
+      t = ctx_.query_end;
+      break;
+    case AtKind::kNone:
+      break;
   }
   return t - e.offset_ms;
 }
 
-std::vector<Evaluator::SelectedSeries> Evaluator::SelectIterators(const Expr& vs, int64_t mint,
-                                                                   int64_t maxt,
-                                                                   const std::string& func,
-                                                                   int64_t range_ms) {
+void Evaluator::SelectIteratorBatches(const Expr& vs, int64_t mint, int64_t maxt,
+                                      const std::string& func, int64_t range_ms,
+                                      const std::function<void(std::vector<SelectedSeries>&)>& fn) {
   CheckDeadline();
   storage::SelectHints hints;
   hints.start = mint;
@@ -123,18 +129,33 @@ std::vector<Evaluator::SelectedSeries> Evaluator::SelectIterators(const Expr& vs
   hints.func = func;
   hints.range = range_ms;
   auto set = ctx_.querier->Select(true, hints, vs.matchers);
-  std::vector<SelectedSeries> out;
+  std::vector<SelectedSeries> batch;
   while (set->Next()) {
     const storage::Series& s = set->At();
-    out.push_back({s.labels(), s.Iterator()});
+    batch.push_back({s.labels(), s.Iterator()});
+    if (batch.size() == kSelectBatch) {
+      fn(batch);
+      batch.clear();
+    }
   }
   if (!set->Err().ok()) throw EvalError{set->Err()};
+  if (!batch.empty()) fn(batch);
   for (auto& w : set->Warnings()) annos().Warn(w);
+}
+
+std::vector<Evaluator::SelectedSeries> Evaluator::SelectIterators(const Expr& vs, int64_t mint,
+                                                                  int64_t maxt,
+                                                                  const std::string& func,
+                                                                  int64_t range_ms) {
+  std::vector<SelectedSeries> out;
+  SelectIteratorBatches(vs, mint, maxt, func, range_ms, [&](std::vector<SelectedSeries>& b) {
+    for (auto& s : b) out.push_back(std::move(s));
+  });
   return out;
 }
 
-void Evaluator::ReadPoints(storage::SampleIterator& it, int64_t mint, int64_t maxt,
-                           bool drop_stale, std::vector<FPoint>* out) {
+void Evaluator::ReadPoints(storage::SampleIterator& it, int64_t mint, int64_t maxt, bool drop_stale,
+                           std::vector<FPoint>* out) {
   thread_local std::vector<storage::Sample> raw;
   raw.clear();
   out->clear();
@@ -147,9 +168,8 @@ void Evaluator::ReadPoints(storage::SampleIterator& it, int64_t mint, int64_t ma
   }
 }
 
-std::vector<Evaluator::LoadedSeries> Evaluator::Select(const Expr& vs, int64_t mint,
-                                                       int64_t maxt, const std::string& func,
-                                                       int64_t range_ms) {
+std::vector<Evaluator::LoadedSeries> Evaluator::Select(const Expr& vs, int64_t mint, int64_t maxt,
+                                                       const std::string& func, int64_t range_ms) {
   std::vector<SelectedSeries> sel = SelectIterators(vs, mint, maxt, func, range_ms);
   std::vector<LoadedSeries> out(sel.size());
   for (size_t i = 0; i < sel.size(); ++i) {
@@ -200,43 +220,46 @@ Matrix Evaluator::EvalVectorSelector(const Expr& e) {
   const int64_t lookback = ctx_.opts->lookback_delta_ms;
   const int64_t mint = AtTime(e, start_) - lookback;
   const int64_t maxt = AtTime(e, end_) + (e.smoothed ? lookback : 0);
-  std::vector<SelectedSeries> sel = SelectIterators(e, mint, maxt);
-  Matrix out(sel.size());
-  ParallelFor(sel.size(), kSeriesPerTask, [&](size_t b, size_t end) {
-    std::vector<FPoint> pts;
-    for (size_t i = b; i < end; ++i) {
-      if ((i - b) % 64 == 0) CheckDeadline();
-      ReadPoints(*sel[i].it, mint, maxt, /*drop_stale=*/false, &pts);
-      sel[i].it.reset();
-      AddSamplesShared(static_cast<int64_t>(pts.size()));
-      Series& s = out[i];
-      // Steps move forward: so does the newest sample at or before each.
-      size_t next = 0;
-      for (int64_t ts = start_; ts <= end_; ts += interval_) {
-        int64_t ref = AtTime(e, ts);
-        if (e.at != AtKind::kNone) {
-          next = std::upper_bound(pts.begin(), pts.end(), ref,
-                                  [](int64_t t, const FPoint& p) { return t < p.t; }) -
-                 pts.begin();
-        } else {
-          while (next < pts.size() && pts[next].t <= ref) ++next;
+  Matrix out;
+  SelectIteratorBatches(e, mint, maxt, "", 0, [&](std::vector<SelectedSeries>& sel) {
+    const size_t base = out.size();
+    out.resize(base + sel.size());
+    ParallelFor(sel.size(), kSeriesPerTask, [&](size_t b, size_t end) {
+      std::vector<FPoint> pts;
+      for (size_t i = b; i < end; ++i) {
+        if ((i - b) % 64 == 0) CheckDeadline();
+        ReadPoints(*sel[i].it, mint, maxt, /*drop_stale=*/false, &pts);
+        sel[i].it.reset();
+        AddSamplesShared(static_cast<int64_t>(pts.size()));
+        Series& s = out[base + i];
+        // Steps move forward: so does the newest sample at or before each.
+        size_t next = 0;
+        for (int64_t ts = start_; ts <= end_; ts += interval_) {
+          int64_t ref = AtTime(e, ts);
+          if (e.at != AtKind::kNone) {
+            next = std::upper_bound(pts.begin(), pts.end(), ref,
+                                    [](int64_t t, const FPoint& p) { return t < p.t; }) -
+                   pts.begin();
+          } else {
+            while (next < pts.size() && pts[next].t <= ref) ++next;
+          }
+          if (next == 0) continue;
+          const FPoint& cur = pts[next - 1];
+          if (cur.t <= ref - lookback || storage::IsStaleNaN(cur.f)) continue;
+          double v = cur.f;
+          if (e.smoothed && cur.t < ref && next < pts.size() && pts[next].t <= ref + lookback &&
+              !storage::IsStaleNaN(pts[next].f)) {
+            // smoothed: linear interpolation between the samples around the reference time.
+            v = cur.f + (pts[next].f - cur.f) * static_cast<double>(ref - cur.t) /
+                            static_cast<double>(pts[next].t - cur.t);
+          }
+          s.floats.push_back({ts, v});
         }
-        if (next == 0) continue;
-        const FPoint& cur = pts[next - 1];
-        if (cur.t <= ref - lookback || storage::IsStaleNaN(cur.f)) continue;
-        double v = cur.f;
-        if (e.smoothed && cur.t < ref && next < pts.size() && pts[next].t <= ref + lookback &&
-            !storage::IsStaleNaN(pts[next].f)) {
-          // smoothed: linear interpolation between the samples around the reference time.
-          v = cur.f + (pts[next].f - cur.f) * static_cast<double>(ref - cur.t) /
-                          static_cast<double>(pts[next].t - cur.t);
-        }
-        s.floats.push_back({ts, v});
+        ReleaseSamples(static_cast<int64_t>(pts.size()));
+        AddSamplesShared(static_cast<int64_t>(s.floats.size()));
+        if (!s.floats.empty()) s.metric = std::move(sel[i].metric);
       }
-      ReleaseSamples(static_cast<int64_t>(pts.size()));
-      AddSamplesShared(static_cast<int64_t>(s.floats.size()));
-      if (!s.floats.empty()) s.metric = std::move(sel[i].metric);
-    }
+    });
   });
   std::erase_if(out, [](const Series& s) { return s.floats.empty(); });
   return out;
@@ -302,8 +325,7 @@ Matrix Evaluator::EvalRangeAt(const Expr& e) {
 
 Matrix Evaluator::RangeEval(const std::vector<const Expr*>& args, const StepFunc& fn) {
   return RangeEvalIds(
-      args, [&](std::vector<Vector>& v, const StepIds&, int64_t ts) { return fn(v, ts); },
-      nullptr);
+      args, [&](std::vector<Vector>& v, const StepIds&, int64_t ts) { return fn(v, ts); }, nullptr);
 }
 
 Matrix Evaluator::RangeEvalIds(const std::vector<const Expr*>& args, const StepFuncIds& fn,
@@ -433,7 +455,6 @@ Labels AbsentLabels(const Expr& arg) {
   return out;
 }
 
-
 Matrix Evaluator::EvalCall(const Expr& e) {
   const std::string& name = e.str;
   if (name == "timestamp") {
@@ -456,9 +477,10 @@ Matrix Evaluator::EvalCall(const Expr& e) {
     });
   }
   if (start_ != end_ && name.starts_with("sort")) {
-    annos().Warn("sort is ineffective for range queries since results are always ordered by "
-                 "labels" +
-                 PosSuffix(e));
+    annos().Warn(
+        "sort is ineffective for range queries since results are always ordered by "
+        "labels" +
+        PosSuffix(e));
   }
   std::vector<const Expr*> args;
   for (const auto& a : e.args) args.push_back(a.get());
@@ -513,8 +535,7 @@ Matrix Evaluator::EvalBinary(const Expr& e) {
       return out;
     });
   }
-  if (lt == ValueType::kVector && rt == ValueType::kVector && start_ != end_ &&
-      CanBinopMatrix(e)) {
+  if (lt == ValueType::kVector && rt == ValueType::kVector && start_ != end_ && CanBinopMatrix(e)) {
     Matrix lhs = std::move(std::get<Matrix>(Eval(e.lhs())));
     Matrix rhs = std::move(std::get<Matrix>(Eval(e.rhs())));
     return BinopMatrix(*this, e, std::move(lhs), std::move(rhs));

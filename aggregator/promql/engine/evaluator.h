@@ -183,6 +183,13 @@ class Evaluator {
   std::vector<SelectedSeries> SelectIterators(const Expr& vs, int64_t mint, int64_t maxt,
                                               const std::string& func = "",
                                               int64_t range_ms = 0);
+  // The same in consecutive batches of at most kSelectBatch series, in selection order, so
+  // that only one batch's iterators exist at a time (a selection of 100k series would
+  // otherwise hold 100k open iterators).
+  static constexpr size_t kSelectBatch = 4096;
+  void SelectIteratorBatches(const Expr& vs, int64_t mint, int64_t maxt, const std::string& func,
+                             int64_t range_ms,
+                             const std::function<void(std::vector<SelectedSeries>&)>& fn);
   // Reads the samples in [mint, maxt] into *out (cleared first); throws on a read error.
   // `drop_stale` leaves out staleness markers. Thread-safe for distinct iterators.
   static void ReadPoints(storage::SampleIterator& it, int64_t mint, int64_t maxt,

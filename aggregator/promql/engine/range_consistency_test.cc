@@ -2,6 +2,7 @@
 // BinopMatrix) that instant queries mostly do not: a range result must equal the instant
 // results at each of its steps, bit for bit, for every query here. The data has gaps, counter
 // resets, staleness markers and more series than one parallel task takes.
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <random>
@@ -121,6 +122,41 @@ TEST_F(RangeConsistencyTest, MatchingErrorsAreTheSameOverRanges) {
   ASSERT_FALSE(many.ok());
   EXPECT_NE(many.status().message().find("many-to-one matching must be explicit"),
             std::string::npos);
+}
+
+// Selections larger than one select batch (kSelectBatch series) are read batch by batch:
+// every series comes back once, with its own labels and values, in label order.
+TEST(SelectBatchesTest, LargeSelectionsKeepEverySeries) {
+  storage::MemStorage db;
+  const int n = 2 * 4096 + 123;
+  auto app = db.MakeAppender();
+  for (int i = 0; i < n; ++i) {
+    char id[16];
+    std::snprintf(id, sizeof id, "%06d", i);
+    Labels l{{"__name__", "x_total"}, {"id", id}};
+    for (int k = 0; k <= 8; ++k) ASSERT_TRUE(app->Append(0, l, k * 15'000, i + k * 1.0).ok());
+  }
+  ASSERT_TRUE(app->Commit().ok());
+  Engine engine;
+  QueryOptions opts;
+  auto inst = engine.InstantQuery(db, "x_total", 120'000, opts);
+  ASSERT_TRUE(inst.ok()) << inst.status().ToString();
+  const Vector& v = std::get<Vector>(inst->value);
+  ASSERT_EQ(v.size(), static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    char id[16];
+    std::snprintf(id, sizeof id, "%06d", i);
+    ASSERT_EQ(v[i].metric.Get("id"), id);
+    ASSERT_EQ(v[i].f, i + 8.0);
+  }
+  auto range = engine.RangeQuery(db, "rate(x_total[1m])", 60'000, 120'000, 30'000, opts);
+  ASSERT_TRUE(range.ok()) << range.status().ToString();
+  const Matrix& m = std::get<Matrix>(range->value);
+  ASSERT_EQ(m.size(), static_cast<size_t>(n));
+  for (const Series& s : m) {
+    ASSERT_EQ(s.floats.size(), 3u);
+    for (const FPoint& p : s.floats) EXPECT_DOUBLE_EQ(p.f, 1.0 / 15);
+  }
 }
 
 }  // namespace

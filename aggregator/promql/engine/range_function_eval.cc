@@ -91,40 +91,47 @@ Matrix Evaluator::EvalRangeFunction(const Expr& call, size_t mi) {
     smoothed = vs.smoothed;
     if (anchored || smoothed) {
       static const std::set<std::string> kAnchored = {"changes", "delta", "increase", "rate",
-                                                     "resets"};
+                                                      "resets"};
       static const std::set<std::string> kSmoothed = {"delta", "increase", "rate"};
       if (anchored && !kAnchored.count(call.str)) {
-        ThrowExecution("anchored modifier can only be used with: changes, delta, increase, "
-                       "rate, resets - not with " + call.str);
+        ThrowExecution(
+            "anchored modifier can only be used with: changes, delta, increase, "
+            "rate, resets - not with " +
+            call.str);
       }
       if (smoothed && !kSmoothed.count(call.str)) {
-        ThrowExecution("smoothed modifier can only be used with: delta, increase, rate - not "
-                       "with " + call.str);
+        ThrowExecution(
+            "smoothed modifier can only be used with: delta, increase, rate - not "
+            "with " +
+            call.str);
       }
     }
     // Anchored/smoothed windows reach past the range: they need raw samples.
     const bool plain = !anchored && !smoothed;
     const int64_t mint = AtTime(vs, start_) - range + 1 - (anchored || smoothed ? lookback : 0);
     const int64_t maxt = AtTime(vs, end_) + (smoothed ? lookback : 0);
-    std::vector<SelectedSeries> sel =
-        SelectIterators(vs, mint, maxt, plain ? call.str : "", plain ? range : 0);
-    out.resize(sel.size());
-    // Decoding and windowing dominate: series are independent, so workers share them.
-    ParallelFor(sel.size(), kSeriesPerTask, [&](size_t b, size_t e) {
-      std::vector<FPoint> pts;
-      for (size_t i = b; i < e; ++i) {
-        if ((i - b) % 64 == 0) CheckDeadline();
-        ReadPoints(*sel[i].it, mint, maxt, /*drop_stale=*/true, &pts);
-        sel[i].it.reset();
-        AddSamplesShared(static_cast<int64_t>(pts.size()));
-        Series& s = out[i];
-        s.drop_name = drop_name;
-        compute(sel[i].metric, pts, &s);
-        ReleaseSamples(static_cast<int64_t>(pts.size()));
-        AddSamplesShared(static_cast<int64_t>(s.floats.size()));
-        if (!s.floats.empty()) s.metric = std::move(sel[i].metric);
-      }
-    });
+    SelectIteratorBatches(vs, mint, maxt, plain ? call.str : "", plain ? range : 0,
+                          [&](std::vector<SelectedSeries>& sel) {
+                            const size_t base = out.size();
+                            out.resize(base + sel.size());
+                            // Decoding and windowing dominate: series are independent, so workers
+                            // share them.
+                            ParallelFor(sel.size(), kSeriesPerTask, [&](size_t b, size_t e) {
+                              std::vector<FPoint> pts;
+                              for (size_t i = b; i < e; ++i) {
+                                if ((i - b) % 64 == 0) CheckDeadline();
+                                ReadPoints(*sel[i].it, mint, maxt, /*drop_stale=*/true, &pts);
+                                sel[i].it.reset();
+                                AddSamplesShared(static_cast<int64_t>(pts.size()));
+                                Series& s = out[base + i];
+                                s.drop_name = drop_name;
+                                compute(sel[i].metric, pts, &s);
+                                ReleaseSamples(static_cast<int64_t>(pts.size()));
+                                AddSamplesShared(static_cast<int64_t>(s.floats.size()));
+                                if (!s.floats.empty()) s.metric = std::move(sel[i].metric);
+                              }
+                            });
+                          });
     std::erase_if(out, [](const Series& s) { return s.floats.empty(); });
   } else {
     int64_t offset = 0;
@@ -147,12 +154,10 @@ Matrix Evaluator::EvalRangeFunction(const Expr& call, size_t mi) {
       auto ends = [&](std::string_view suf) {
         return mn.size() >= suf.size() && mn.substr(mn.size() - suf.size()) == suf;
       };
-      if (!mn.empty() && !ends("_total") && !ends("_sum") && !ends("_count") &&
-          !ends("_bucket")) {
-        annos().Info(fmt::format(
-                         "metric might not be a counter, name does not end in "
-                         "_total/_sum/_count/_bucket: \"{}\"",
-                         mn) +
+      if (!mn.empty() && !ends("_total") && !ends("_sum") && !ends("_count") && !ends("_bucket")) {
+        annos().Info(fmt::format("metric might not be a counter, name does not end in "
+                                 "_total/_sum/_count/_bucket: \"{}\"",
+                                 mn) +
                      PosSuffix(*call.args[mi]));
       }
     }
