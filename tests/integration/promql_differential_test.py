@@ -162,7 +162,12 @@ def main():
         peers.wait_http_200(f"{agg}/-/ready")
         peers.wait_http_200(f"{prom}/-/ready")
 
-        end_ms = (int(time.time()) - 60) * 1000
+        # Evaluation times must not fall on a multiple of a subquery step (30s, 1m): there
+        # Prometheus 2.42 includes the subquery point at the window's left edge and Prometheus
+        # 3 (which we follow) does not. With end_s = 7 (mod 30) every time checked below is
+        # 7, 17 or 27 (mod 30), or not whole seconds.
+        now_s = int(time.time()) - 60
+        end_ms = (now_s - now_s % 30 + 7) * 1000
         data = rwgen.workload(end_ms)
         for body in rwgen.requests(data):
             for base in (prom, agg):
