@@ -103,6 +103,32 @@ TEST_F(RangeConsistencyTest, RangeEqualsInstantAtEveryStep) {
   }
 }
 
+// max/min_over_time slide a monotonic deque over the window; quantile_over_time(1|0) sorts
+// each window instead: they must agree everywhere (the data has no NaN or signed zeros).
+TEST_F(RangeConsistencyTest, SlidingMinMaxEqualsSortedWindows) {
+  const std::pair<const char*, const char*> pairs[] = {
+      {"max_over_time(mem_bytes[3m])", "quantile_over_time(1, mem_bytes[3m])"},
+      {"min_over_time(mem_bytes[10m])", "quantile_over_time(0, mem_bytes[10m])"},
+      {"max_over_time(req_total[45s] offset 1m)", "quantile_over_time(1, req_total[45s] offset 1m)"},
+      {"min_over_time(mem_bytes[2m] @ 900)", "quantile_over_time(0, mem_bytes[2m] @ 900)"},
+  };
+  for (const auto& [a, b] : pairs) {
+    SCOPED_TRACE(a);
+    auto ra = engine_.RangeQuery(db_, a, kStart, kEnd, kStep, opts_);
+    auto rb = engine_.RangeQuery(db_, b, kStart, kEnd, kStep, opts_);
+    ASSERT_TRUE(ra.ok() && rb.ok());
+    Points pa, pb;
+    for (const Series& s : std::get<Matrix>(ra->value)) {
+      for (const FPoint& p : s.floats) pa[s.metric.ToString()][p.t] = Bits(p.f);
+    }
+    for (const Series& s : std::get<Matrix>(rb->value)) {
+      for (const FPoint& p : s.floats) pb[s.metric.ToString()][p.t] = Bits(p.f);
+    }
+    EXPECT_FALSE(pa.empty());
+    EXPECT_EQ(pa, pb);
+  }
+}
+
 TEST_F(RangeConsistencyTest, MatchingErrorsAreTheSameOverRanges) {
   // Several right-hand series per signature: many-to-many is an error, range or instant.
   for (const char* q : {"mem_bytes / on (env) mem_total", "mem_bytes / on (env) req_total"}) {

@@ -1,6 +1,9 @@
 // Functions over range vectors: a sliding window per series and step over samples loaded
 // once (or over a subquery's points).
 #include <algorithm>
+#include <cmath>
+#include <deque>
+#include <limits>
 #include <set>
 #include <span>
 
@@ -23,6 +26,8 @@ Matrix Evaluator::EvalRangeFunction(const Expr& call, size_t mi) {
   const bool rate_like = fname == "rate" || fname == "increase" || fname == "delta";
   const bool counter_fn = fname == "rate" || fname == "increase";
   const RangeFn fn_id = RangeFnOf(fname);
+  // (anchored/smoothed are only allowed with rate-like functions and changes/resets.)
+  const bool min_max = fn_id == RangeFn::kMaxOverTime || fn_id == RangeFn::kMinOverTime;
   const int64_t lookback = ctx_.opts->lookback_delta_ms;
   int64_t range = 0;
   const Expr* at_src = nullptr;
@@ -44,6 +49,12 @@ Matrix Evaluator::EvalRangeFunction(const Expr& call, size_t mi) {
         resets[i] = n;
       }
     }
+    // max_over_time/min_over_time: a monotonic deque of point indices over the sliding
+    // window (amortised O(1) per step instead of a scan). Non-NaN values only; among equal
+    // values the earliest stays in front, as Prometheus keeps the first of equal maxima.
+    thread_local std::deque<size_t> extreme;
+    extreme.clear();
+    size_t pushed = 0;
     std::vector<double> sargs(call.args.size(), 0);
     for (int64_t ts = start_; ts <= end_; ts += interval_, ++step) {
       int64_t ref = AtTime(*at_src, ts);
@@ -56,6 +67,22 @@ Matrix Evaluator::EvalRangeFunction(const Expr& call, size_t mi) {
       if (hi < lo) hi = lo;
       while (hi < pts.size() && pts[hi].t <= hi_t) ++hi;
       if (hi <= lo) continue;
+      if (min_max) {
+        for (; pushed < hi; ++pushed) {
+          const double f = pts[pushed].f;
+          if (std::isnan(f)) continue;
+          while (!extreme.empty() &&
+                 (fn_id == RangeFn::kMaxOverTime ? f > pts[extreme.back()].f
+                                                 : f < pts[extreme.back()].f)) {
+            extreme.pop_back();
+          }
+          extreme.push_back(pushed);
+        }
+        while (!extreme.empty() && extreme.front() < lo) extreme.pop_front();
+        s->floats.push_back(
+            {ts, extreme.empty() ? std::numeric_limits<double>::quiet_NaN() : pts[extreme.front()].f});
+        continue;
+      }
       std::span<const FPoint> window(pts.data() + lo, hi - lo);
       if ((anchored || smoothed) && !rate_like) {
         extended = ExtendFloats(window, from, ref, smoothed);
