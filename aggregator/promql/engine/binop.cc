@@ -341,4 +341,49 @@ Matrix BinopMatrix(Evaluator& ev, const Expr& e, Matrix lhs, Matrix rhs) {
   return out;
 }
 
+Matrix VectorScalarMatrix(Evaluator& ev, const Expr& e, Matrix vec, const Matrix& scalar,
+                          bool swap) {
+  // The scalar's value per step (a scalar has one at every step; NaN-free gaps are skipped).
+  const int64_t start = ev.start(), interval = ev.interval();
+  const size_t steps = static_cast<size_t>(ev.NumSteps());
+  std::vector<double> sv(steps, 0);
+  std::vector<char> has(steps, 0);
+  if (!scalar.empty()) {
+    for (const FPoint& p : scalar[0].floats) {
+      size_t k = static_cast<size_t>((p.t - start) / interval);
+      sv[k] = p.f;
+      has[k] = 1;
+    }
+  }
+  const bool drop = ShouldDropMetricName(e.op) || e.return_bool;
+  const int64_t in_points = CountPoints(vec) + CountPoints(scalar);
+  for (Series& s : vec) {
+    size_t w = 0;
+    for (const FPoint& p : s.floats) {
+      size_t k = static_cast<size_t>((p.t - start) / interval);
+      if (!has[k]) continue;
+      double l = p.f, r = sv[k];
+      if (swap) std::swap(l, r);
+      auto [v, keep] = ElemBinop(e.op, l, r);
+      if (IsComparisonOp(e.op) && swap) v = p.f;
+      if (e.return_bool) {
+        v = keep ? 1 : 0;
+        keep = true;
+      }
+      if (!keep) continue;
+      s.floats[w++] = {p.t, v};
+    }
+    s.floats.resize(w);
+    s.drop_name = s.drop_name || drop;
+  }
+  std::erase_if(vec, [](const Series& s) { return s.floats.empty(); });
+  // Step-wise evaluation lists series by the step they first appear at, then input order.
+  std::stable_sort(vec.begin(), vec.end(), [](const Series& a, const Series& b) {
+    return a.floats.front().t < b.floats.front().t;
+  });
+  ev.ReleaseSamples(in_points);
+  ev.AddSamples(CountPoints(vec));
+  return vec;
+}
+
 }  // namespace abhra::promql

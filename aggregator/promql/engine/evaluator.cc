@@ -562,6 +562,12 @@ Matrix Evaluator::EvalBinary(const Expr& e) {
     };
     return RangeEvalIds({&e.lhs(), &e.rhs()}, step, init);
   }
+  if (start_ != end_) {
+    Matrix lhs = std::move(std::get<Matrix>(Eval(e.lhs())));
+    Matrix rhs = std::move(std::get<Matrix>(Eval(e.rhs())));
+    if (lt == ValueType::kVector) return VectorScalarMatrix(*this, e, std::move(lhs), rhs, false);
+    return VectorScalarMatrix(*this, e, std::move(rhs), lhs, true);
+  }
   if (lt == ValueType::kVector) {
     return RangeEval({&e.lhs(), &e.rhs()}, [&](std::vector<Vector>& v, int64_t) {
       return VectorScalarBinop(e, v[0], v[1][0].f, false);

@@ -259,6 +259,10 @@ Matrix AggregateMatrix(Evaluator& ev, const Expr& e, Matrix in);
 // Same results and errors as VectorBinop per step. For range evaluations (start < end).
 bool CanBinopMatrix(const Expr& e);
 Matrix BinopMatrix(Evaluator& ev, const Expr& e, Matrix lhs, Matrix rhs);
+// vector OP scalar (swap: scalar OP vector) over a whole range at once: each series keeps its
+// labels and is filtered/mapped point by point; same results as VectorScalarBinop per step.
+Matrix VectorScalarMatrix(Evaluator& ev, const Expr& e, Matrix vec, const Matrix& scalar,
+                          bool swap);
 // lsig/rsig: each sample's matching signature (SignatureOf with the node's matching).
 Vector VectorBinop(const Expr& e, const Vector& lhs, const Vector& rhs,
                    const std::vector<uint64_t>& lsig, const std::vector<uint64_t>& rsig);

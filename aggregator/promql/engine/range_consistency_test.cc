@@ -83,6 +83,12 @@ TEST_F(RangeConsistencyTest, RangeEqualsInstantAtEveryStep) {
       "sum by (env) (rate(req_total[2m]))",
       "sum by (env) (rate(req_total{code=\"500\"}[2m])) / sum by (env) (rate(req_total[2m]))",
       "topk(3, rate(req_total[2m]))",
+      "avg_over_time(mem_bytes[2m]) < 500",
+      "2 * rate(req_total[1m])",
+      "1000 - mem_bytes",
+      "600 >= bool mem_bytes",
+      "mem_bytes % scalar(count(mem_total))",
+      "max_over_time((mem_bytes > 300)[5m:1m])",
   };
   for (const char* q : queries) {
     SCOPED_TRACE(q);

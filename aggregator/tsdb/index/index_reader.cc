@@ -153,6 +153,7 @@ IndexPostings SubtractPostings(const IndexPostings& a, const IndexPostings& b) {
 }
 
 IndexPostings MergePostings(const std::vector<IndexPostings>& lists) {
+  if (lists.size() == 1) return lists[0];  // already sorted and unique
   IndexPostings out;
   for (const auto& l : lists) out.insert(out.end(), l.begin(), l.end());
   std::sort(out.begin(), out.end());
@@ -167,6 +168,11 @@ Result<IndexPostings> IndexReader::PostingsForMatchers(const std::vector<Matcher
     auto it = postings_.find(m.name());
     // Union of postings of the label's values matching (or, inverted, not matching) m.
     auto collect = [&](bool want_match) -> Result<IndexPostings> {
+      // label="v" (or label!="v" inverted): one list, found by binary search.
+      if ((m.type() == MatchType::kEqual && want_match) ||
+          (m.type() == MatchType::kNotEqual && !want_match)) {
+        return Postings(m.name(), m.value());
+      }
       std::vector<IndexPostings> lists;
       if (it != postings_.end()) {
         for (const auto& [val, off] : it->second) {
