@@ -197,19 +197,29 @@ Vector VectorBinop(const Expr& e, const Vector& lhs_in, const Vector& rhs_in,
   return out;
 }
 
+namespace {
+// One element of `vector OP scalar` (swap: `scalar OP vector`): false when a comparison
+// filters it out.
+bool VectorScalarElem(const Expr& e, double f, double scalar, bool swap, double* out) {
+  double l = f, r = scalar;
+  if (swap) std::swap(l, r);
+  auto [v, keep] = ElemBinop(e.op, l, r);
+  if (IsComparisonOp(e.op) && swap) v = f;
+  if (e.return_bool) {
+    v = keep ? 1 : 0;
+    keep = true;
+  }
+  *out = v;
+  return keep;
+}
+}  // namespace
+
 Vector VectorScalarBinop(const Expr& e, const Vector& vec, double scalar, bool swap) {
   Vector out;
   const bool drop = ShouldDropMetricName(e.op) || e.return_bool;
   for (const Sample& s : vec) {
-    double l = s.f, r = scalar;
-    if (swap) std::swap(l, r);
-    auto [v, keep] = ElemBinop(e.op, l, r);
-    if (IsComparisonOp(e.op) && swap) v = s.f;
-    if (e.return_bool) {
-      v = keep ? 1 : 0;
-      keep = true;
-    }
-    if (!keep) continue;
+    double v;
+    if (!VectorScalarElem(e, s.f, scalar, swap, &v)) continue;
     out.push_back(Sample{s.metric, s.t, v, s.drop_name || drop});
   }
   return out;
@@ -361,16 +371,8 @@ Matrix VectorScalarMatrix(Evaluator& ev, const Expr& e, Matrix vec, const Matrix
     size_t w = 0;
     for (const FPoint& p : s.floats) {
       size_t k = static_cast<size_t>((p.t - start) / interval);
-      if (!has[k]) continue;
-      double l = p.f, r = sv[k];
-      if (swap) std::swap(l, r);
-      auto [v, keep] = ElemBinop(e.op, l, r);
-      if (IsComparisonOp(e.op) && swap) v = p.f;
-      if (e.return_bool) {
-        v = keep ? 1 : 0;
-        keep = true;
-      }
-      if (!keep) continue;
+      double v;
+      if (!has[k] || !VectorScalarElem(e, p.f, sv[k], swap, &v)) continue;
       s.floats[w++] = {p.t, v};
     }
     s.floats.resize(w);
