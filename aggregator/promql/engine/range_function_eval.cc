@@ -28,6 +28,7 @@ Matrix Evaluator::EvalRangeFunction(const Expr& call, size_t mi) {
   const RangeFn fn_id = RangeFnOf(fname);
   // (anchored/smoothed are only allowed with rate-like functions and changes/resets.)
   const bool min_max = fn_id == RangeFn::kMaxOverTime || fn_id == RangeFn::kMinOverTime;
+  const bool sum_avg = fn_id == RangeFn::kSumOverTime || fn_id == RangeFn::kAvgOverTime;
   const int64_t lookback = ctx_.opts->lookback_delta_ms;
   int64_t range = 0;
   const Expr* at_src = nullptr;
@@ -49,6 +50,28 @@ Matrix Evaluator::EvalRangeFunction(const Expr& call, size_t mi) {
         resets[i] = n;
       }
     }
+    // sum_over_time/avg_over_time over integer values whose magnitudes sum below 2^53: every
+    // partial sum is exact, so Prometheus' Kahan sum equals a difference of prefix sums (the
+    // compensation stays 0) and each window costs O(1). Other data takes the scan.
+    thread_local std::vector<double> prefix;
+    bool exact_sums = false;
+    if (sum_avg && !anchored && !smoothed) {
+      exact_sums = true;
+      double magnitude = 0;
+      for (const FPoint& p : pts) {
+        if (p.f != std::trunc(p.f) || (p.f == 0 && std::signbit(p.f))) {
+          exact_sums = false;
+          break;
+        }
+        magnitude += std::fabs(p.f);
+      }
+      exact_sums = exact_sums && magnitude <= 9007199254740992.0;  // 2^53
+      if (exact_sums) {
+        prefix.resize(pts.size() + 1);
+        prefix[0] = 0;
+        for (size_t i = 0; i < pts.size(); ++i) prefix[i + 1] = prefix[i] + pts[i].f;
+      }
+    }
     // max_over_time/min_over_time: a monotonic deque of point indices over the sliding
     // window (amortised O(1) per step instead of a scan). Non-NaN values only; among equal
     // values the earliest stays in front, as Prometheus keeps the first of equal maxima.
@@ -67,6 +90,12 @@ Matrix Evaluator::EvalRangeFunction(const Expr& call, size_t mi) {
       if (hi < lo) hi = lo;
       while (hi < pts.size() && pts[hi].t <= hi_t) ++hi;
       if (hi <= lo) continue;
+      if (exact_sums) {
+        const double sum = prefix[hi] - prefix[lo];
+        s->floats.push_back(
+            {ts, fn_id == RangeFn::kAvgOverTime ? sum / static_cast<double>(hi - lo) : sum});
+        continue;
+      }
       if (min_max) {
         for (; pushed < hi; ++pushed) {
           const double f = pts[pushed].f;
