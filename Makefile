@@ -19,9 +19,11 @@ $(BUILD_DIR)/build.ninja:
 build: $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-# Fuzzing builds the tree a second time with clang: `make fuzz` runs it on its own.
+# make test ends with a short fuzz run: fuzz_smoke builds the libFuzzer targets with clang
+# (ASan+UBSan, $(BUILD_DIR)-fuzz) and runs each for 5 s. `make fuzz` runs them longer.
 test: deps build
 	ctest --test-dir $(BUILD_DIR) -j $(JOBS) --output-on-failure --timeout 900 -LE fuzz
+	ctest --test-dir $(BUILD_DIR) --output-on-failure --timeout 1800 -L fuzz
 
 fuzz: deps
 	bash tests/fuzz/run_fuzz.sh $(or $(FUZZ_SECONDS),10)

@@ -76,7 +76,7 @@ class AppSecurityTest : public ::testing::Test {
 
   AggregatorOptions GuardedOptions() {
     AggregatorOptions o = Options();
-    o.config.tenants = {{"prod", kTenantToken}};
+    o.config.tenants = {{"prod", kTenantToken, std::nullopt}};
     o.config.auth.read_token_file = WriteFile("read.token", kReadToken);
     o.config.auth.admin_token_file = WriteFile("admin.token", kAdminToken);
     o.config.auth.webhook_token_file = WriteFile("webhook.token", kWebhookToken);
