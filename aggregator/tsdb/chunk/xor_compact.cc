@@ -91,7 +91,12 @@ XorChunk XorChunk::EncodeCompact(std::span<const storage::Sample> samples) {
     }
     // One state per window (the cheapest), the kStates cheapest, plus the greedy encoder's
     // window (its cheapest state costs no more than the greedy encoding so far).
-    std::sort(next, next + nn, [](const State& a, const State& b) { return a.cost < b.cost; });
+    for (size_t q = 1; q < nn; ++q) {  // insertion sort by cost: a dozen entries at most
+      State st = next[q];
+      size_t z = q;
+      for (; z > 0 && next[z - 1].cost > st.cost; --z) next[z] = next[z - 1];
+      next[z] = st;
+    }
     State* kept = &steps[i * kRow];
     size_t nk = 0;
     bool greedy_kept = false;
