@@ -143,17 +143,6 @@ void Evaluator::SelectIteratorBatches(const Expr& vs, int64_t mint, int64_t maxt
   for (auto& w : set->Warnings()) annos().Warn(w);
 }
 
-std::vector<Evaluator::SelectedSeries> Evaluator::SelectIterators(const Expr& vs, int64_t mint,
-                                                                  int64_t maxt,
-                                                                  const std::string& func,
-                                                                  int64_t range_ms) {
-  std::vector<SelectedSeries> out;
-  SelectIteratorBatches(vs, mint, maxt, func, range_ms, [&](std::vector<SelectedSeries>& b) {
-    for (auto& s : b) out.push_back(std::move(s));
-  });
-  return out;
-}
-
 void Evaluator::ReadPoints(storage::SampleIterator& it, int64_t mint, int64_t maxt, bool drop_stale,
                            std::vector<FPoint>* out) {
   thread_local std::vector<storage::Sample> raw;
@@ -170,14 +159,16 @@ void Evaluator::ReadPoints(storage::SampleIterator& it, int64_t mint, int64_t ma
 
 std::vector<Evaluator::LoadedSeries> Evaluator::Select(const Expr& vs, int64_t mint, int64_t maxt,
                                                        const std::string& func, int64_t range_ms) {
-  std::vector<SelectedSeries> sel = SelectIterators(vs, mint, maxt, func, range_ms);
-  std::vector<LoadedSeries> out(sel.size());
-  for (size_t i = 0; i < sel.size(); ++i) {
-    out[i].metric = std::move(sel[i].metric);
-    ReadPoints(*sel[i].it, mint, maxt, false, &out[i].points);
-    sel[i].it.reset();
-    AddSamples(static_cast<int64_t>(out[i].points.size()));
-  }
+  std::vector<LoadedSeries> out;
+  SelectIteratorBatches(vs, mint, maxt, func, range_ms, [&](std::vector<SelectedSeries>& sel) {
+    for (SelectedSeries& s : sel) {
+      LoadedSeries& ls = out.emplace_back();
+      ls.metric = std::move(s.metric);
+      ReadPoints(*s.it, mint, maxt, false, &ls.points);
+      s.it.reset();
+      AddSamples(static_cast<int64_t>(ls.points.size()));
+    }
+  });
   return out;
 }
 
@@ -216,22 +207,40 @@ EvalValue Evaluator::Eval(const Expr& e) {
   throw EvalError{Status::Internal("unknown expression kind")};
 }
 
-Matrix Evaluator::EvalVectorSelector(const Expr& e) {
-  const int64_t lookback = ctx_.opts->lookback_delta_ms;
-  const int64_t mint = AtTime(e, start_) - lookback;
-  const int64_t maxt = AtTime(e, end_) + (e.smoothed ? lookback : 0);
+Matrix Evaluator::MapSelectedSeries(const Expr& vs, int64_t mint, int64_t maxt,
+                                    const std::string& func, int64_t range_ms, bool drop_stale,
+                                    const SeriesMapFn& fn) {
   Matrix out;
-  SelectIteratorBatches(e, mint, maxt, "", 0, [&](std::vector<SelectedSeries>& sel) {
+  SelectIteratorBatches(vs, mint, maxt, func, range_ms, [&](std::vector<SelectedSeries>& sel) {
     const size_t base = out.size();
     out.resize(base + sel.size());
+    // Decoding and per-series work dominate: series are independent, so workers share them.
     ParallelFor(sel.size(), kSeriesPerTask, [&](size_t b, size_t end) {
       std::vector<FPoint> pts;
       for (size_t i = b; i < end; ++i) {
         if ((i - b) % 64 == 0) CheckDeadline();
-        ReadPoints(*sel[i].it, mint, maxt, /*drop_stale=*/false, &pts);
+        ReadPoints(*sel[i].it, mint, maxt, drop_stale, &pts);
         sel[i].it.reset();
         AddSamplesShared(static_cast<int64_t>(pts.size()));
         Series& s = out[base + i];
+        fn(sel[i].metric, pts, &s);
+        ReleaseSamples(static_cast<int64_t>(pts.size()));
+        AddSamplesShared(static_cast<int64_t>(s.floats.size()));
+        if (!s.floats.empty()) s.metric = std::move(sel[i].metric);
+      }
+    });
+  });
+  std::erase_if(out, [](const Series& s) { return s.floats.empty(); });
+  return out;
+}
+
+Matrix Evaluator::EvalVectorSelector(const Expr& e) {
+  const int64_t lookback = ctx_.opts->lookback_delta_ms;
+  const int64_t mint = AtTime(e, start_) - lookback;
+  const int64_t maxt = AtTime(e, end_) + (e.smoothed ? lookback : 0);
+  return MapSelectedSeries(
+      e, mint, maxt, "", 0, /*drop_stale=*/false,
+      [&](const Labels&, std::span<const FPoint> pts, Series* s) {
         // Steps move forward: so does the newest sample at or before each.
         size_t next = 0;
         for (int64_t ts = start_; ts <= end_; ts += interval_) {
@@ -253,16 +262,9 @@ Matrix Evaluator::EvalVectorSelector(const Expr& e) {
             v = cur.f + (pts[next].f - cur.f) * static_cast<double>(ref - cur.t) /
                             static_cast<double>(pts[next].t - cur.t);
           }
-          s.floats.push_back({ts, v});
+          s->floats.push_back({ts, v});
         }
-        ReleaseSamples(static_cast<int64_t>(pts.size()));
-        AddSamplesShared(static_cast<int64_t>(s.floats.size()));
-        if (!s.floats.empty()) s.metric = std::move(sel[i].metric);
-      }
-    });
-  });
-  std::erase_if(out, [](const Series& s) { return s.floats.empty(); });
-  return out;
+      });
 }
 
 // Points of a subquery's inner expression, evaluated over every step the outer evaluation

@@ -6,9 +6,9 @@
 // the Engine boundary; they never leave this library.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
-#include <atomic>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -85,8 +85,8 @@ RangeFn RangeFnOf(std::string_view name);
 // A window of raw points for range functions, and where it lies.
 struct RangeArgs {
   std::span<const FPoint> points;  // in (range_start, range_end], no stale markers
-  int64_t range_start = 0;  // exclusive, ms
-  int64_t range_end = 0;    // inclusive, ms
+  int64_t range_start = 0;         // exclusive, ms
+  int64_t range_end = 0;           // inclusive, ms
   int64_t range_ms = 0;
   const Labels* metric = nullptr;
   // anchored/smoothed selectors: `points` then starts at range_start and ends at range_end
@@ -180,20 +180,24 @@ class Evaluator {
     Labels metric;
     std::unique_ptr<storage::SampleIterator> it;
   };
-  std::vector<SelectedSeries> SelectIterators(const Expr& vs, int64_t mint, int64_t maxt,
-                                              const std::string& func = "",
-                                              int64_t range_ms = 0);
-  // The same in consecutive batches of at most kSelectBatch series, in selection order, so
-  // that only one batch's iterators exist at a time (a selection of 100k series would
-  // otherwise hold 100k open iterators).
+  // Calls fn with consecutive batches of at most kSelectBatch selected series, in selection
+  // order, so that only one batch's iterators exist at a time (a selection of 100k series
+  // would otherwise hold 100k open iterators).
   static constexpr size_t kSelectBatch = 4096;
   void SelectIteratorBatches(const Expr& vs, int64_t mint, int64_t maxt, const std::string& func,
                              int64_t range_ms,
                              const std::function<void(std::vector<SelectedSeries>&)>& fn);
+  // Every series `vs` selects, read in [mint, maxt] (batch by batch, series in parallel) and
+  // handed to fn(metric, points, &series), which fills that output series' points (its
+  // metric is set afterwards); the points count against the sample limit while fn runs.
+  // Series left without points are dropped. fn runs concurrently on distinct series.
+  using SeriesMapFn = std::function<void(const Labels&, std::span<const FPoint>, Series*)>;
+  Matrix MapSelectedSeries(const Expr& vs, int64_t mint, int64_t maxt, const std::string& func,
+                           int64_t range_ms, bool drop_stale, const SeriesMapFn& fn);
   // Reads the samples in [mint, maxt] into *out (cleared first); throws on a read error.
   // `drop_stale` leaves out staleness markers. Thread-safe for distinct iterators.
-  static void ReadPoints(storage::SampleIterator& it, int64_t mint, int64_t maxt,
-                         bool drop_stale, std::vector<FPoint>* out);
+  static void ReadPoints(storage::SampleIterator& it, int64_t mint, int64_t maxt, bool drop_stale,
+                         std::vector<FPoint>* out);
 
   // Selected series with all their samples that any step may need.
   struct LoadedSeries {
@@ -242,8 +246,7 @@ inline uint64_t LabelsKey(const Labels& l) {
 uint64_t SignatureOf(const Labels& l, bool on, const std::vector<std::string>& names);
 
 // Step functions (functions.cc, aggregation.cc, binop.cc).
-Vector CallInstantFunction(Evaluator& ev, const Expr& call, std::vector<Vector>& args,
-                           int64_t ts);
+Vector CallInstantFunction(Evaluator& ev, const Expr& call, std::vector<Vector>& args, int64_t ts);
 // Returns false when the function yields no value for this window.
 bool CallRangeFunction(Evaluator& ev, const Expr& call, const RangeArgs& r,
                        const std::vector<double>& scalar_args, int64_t ts, double* out);
@@ -270,7 +273,6 @@ Vector VectorScalarBinop(const Expr& e, const Vector& vec, double scalar, bool s
 Vector SetBinop(const Expr& e, const Vector& lhs, const Vector& rhs,
                 const std::vector<uint64_t>& lsig, const std::vector<uint64_t>& rsig);
 double ScalarBinop(TokenOp op, double lhs, double rhs);
-
 
 // Kahan–Neumaier summation step, as Prometheus' kahanSumInc.
 [[gnu::always_inline]] inline void KahanSumInc(double inc, double* sum, double* c);

@@ -100,16 +100,15 @@ Matrix Evaluator::EvalRangeFunction(const Expr& call, size_t mi) {
         for (; pushed < hi; ++pushed) {
           const double f = pts[pushed].f;
           if (std::isnan(f)) continue;
-          while (!extreme.empty() &&
-                 (fn_id == RangeFn::kMaxOverTime ? f > pts[extreme.back()].f
-                                                 : f < pts[extreme.back()].f)) {
+          while (!extreme.empty() && (fn_id == RangeFn::kMaxOverTime ? f > pts[extreme.back()].f
+                                                                     : f < pts[extreme.back()].f)) {
             extreme.pop_back();
           }
           extreme.push_back(pushed);
         }
         while (!extreme.empty() && extreme.front() < lo) extreme.pop_front();
-        s->floats.push_back(
-            {ts, extreme.empty() ? std::numeric_limits<double>::quiet_NaN() : pts[extreme.front()].f});
+        s->floats.push_back({ts, extreme.empty() ? std::numeric_limits<double>::quiet_NaN()
+                                                 : pts[extreme.front()].f});
         continue;
       }
       std::span<const FPoint> window(pts.data() + lo, hi - lo);
@@ -166,29 +165,12 @@ Matrix Evaluator::EvalRangeFunction(const Expr& call, size_t mi) {
     const bool plain = !anchored && !smoothed;
     const int64_t mint = AtTime(vs, start_) - range + 1 - (anchored || smoothed ? lookback : 0);
     const int64_t maxt = AtTime(vs, end_) + (smoothed ? lookback : 0);
-    SelectIteratorBatches(vs, mint, maxt, plain ? call.str : "", plain ? range : 0,
-                          [&](std::vector<SelectedSeries>& sel) {
-                            const size_t base = out.size();
-                            out.resize(base + sel.size());
-                            // Decoding and windowing dominate: series are independent, so workers
-                            // share them.
-                            ParallelFor(sel.size(), kSeriesPerTask, [&](size_t b, size_t e) {
-                              std::vector<FPoint> pts;
-                              for (size_t i = b; i < e; ++i) {
-                                if ((i - b) % 64 == 0) CheckDeadline();
-                                ReadPoints(*sel[i].it, mint, maxt, /*drop_stale=*/true, &pts);
-                                sel[i].it.reset();
-                                AddSamplesShared(static_cast<int64_t>(pts.size()));
-                                Series& s = out[base + i];
-                                s.drop_name = drop_name;
-                                compute(sel[i].metric, pts, &s);
-                                ReleaseSamples(static_cast<int64_t>(pts.size()));
-                                AddSamplesShared(static_cast<int64_t>(s.floats.size()));
-                                if (!s.floats.empty()) s.metric = std::move(sel[i].metric);
-                              }
+    out = MapSelectedSeries(vs, mint, maxt, plain ? call.str : "", plain ? range : 0,
+                            /*drop_stale=*/true,
+                            [&](const Labels& metric, std::span<const FPoint> pts, Series* s) {
+                              s->drop_name = drop_name;
+                              compute(metric, pts, s);
                             });
-                          });
-    std::erase_if(out, [](const Series& s) { return s.floats.empty(); });
   } else {
     int64_t offset = 0;
     Matrix m = EvalSubqueryPoints(arg, &range, &offset, &at_src);
